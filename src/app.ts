@@ -1,0 +1,46 @@
+import { randomUUID } from 'node:crypto'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { Config } from './config.ts'
+import { openDatabase, type Database } from './db/client.ts'
+import errorsPlugin from './plugins/errors.ts'
+import dbPlugin from './plugins/db.ts'
+import authPlugin from './plugins/auth.ts'
+import swaggerPlugin from './plugins/swagger.ts'
+import { createValidatorCompiler } from './plugins/validation.ts'
+import healthRoutes from './modules/health/health-routes.ts'
+import v1 from './modules/v1.ts'
+import { VERSION } from './version.ts'
+
+export interface AppOptions {
+  config: Config
+  /** An open database; when omitted the app opens one from config and closes it on shutdown. */
+  database?: Database
+  logger?: FastifyServerOptions['logger']
+}
+
+export type App = FastifyInstance
+
+/** The whole application as a Fastify instance, built from injected config: no globals. */
+export async function buildApp({ config, database, logger }: AppOptions): Promise<App> {
+  const app = Fastify({
+    logger: logger ?? { level: config.LOG_LEVEL },
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    return503OnClosing: true,
+    ajv: { customOptions: { removeAdditional: false } }
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.setValidatorCompiler(createValidatorCompiler())
+  app.addHook('onSend', async (request, reply) => { reply.header('x-request-id', request.id) })
+
+  const db = database ?? await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR, poolMax: config.DB_POOL_MAX })
+  await app.register(errorsPlugin, { bodyLimit: config.BODY_LIMIT_BYTES })
+  await app.register(dbPlugin, { database: db, closeOnShutdown: database === undefined })
+  await app.register(authPlugin)
+  await app.register(swaggerPlugin, { version: VERSION })
+  await app.register(healthRoutes)
+  await app.register(v1, { prefix: '/v1' })
+  return app
+}

@@ -1,0 +1,43 @@
+import { and, eq } from 'drizzle-orm'
+import type { Db } from './db/client.ts'
+import { accounts, apiKeys } from './db/schema/index.ts'
+import { generateApiKey, hashApiKey } from './modules/accounts/api-key.ts'
+import { recordAudit } from './modules/audit/audit-repository.ts'
+
+export interface BootstrapResult {
+  /** Set only when a key was generated now: it is shown this once and never stored in clear. */
+  generatedAdminKey?: string
+  adminKeyCreated: boolean
+}
+
+/**
+ * First start on an empty database: create an admin account with an API key, either the one given
+ * in ADMIN_API_KEY or a generated one. A configured key missing from the database is added, so an
+ * operator can always regain access by setting it.
+ */
+export async function ensureAdmin(db: Db, configuredKey: string | undefined): Promise<BootstrapResult> {
+  return db.transaction(async (tx) => {
+    if (configuredKey) {
+      const [existing] = await tx.select({ id: apiKeys.id }).from(apiKeys).where(eq(apiKeys.keyHash, hashApiKey(configuredKey)))
+      if (existing) return { adminKeyCreated: false }
+    } else {
+      const [admin] = await tx.select({ id: accounts.id }).from(accounts).where(and(eq(accounts.role, 'admin'), eq(accounts.active, true))).limit(1)
+      if (admin) return { adminKeyCreated: false }
+    }
+    let [admin] = await tx.select({ id: accounts.id }).from(accounts).where(and(eq(accounts.role, 'admin'), eq(accounts.active, true))).limit(1)
+    if (!admin) {
+      [admin] = await tx.insert(accounts).values({ role: 'admin', name: 'Administrator' }).returning({ id: accounts.id })
+      await recordAudit(tx, null, { action: 'account.create', objectType: 'account', objectId: admin!.id, changes: { role: 'admin', name: 'Administrator' } })
+    }
+    const generated = configuredKey ? undefined : generateApiKey()
+    const key = configuredKey ?? generated!.key
+    const [row] = await tx.insert(apiKeys).values({
+      accountId: admin!.id,
+      name: configuredKey ? 'ADMIN_API_KEY' : 'initial admin key',
+      prefix: key.slice(0, 10),
+      keyHash: hashApiKey(key)
+    }).returning({ id: apiKeys.id })
+    await recordAudit(tx, null, { action: 'api_key.create', objectType: 'api_key', objectId: row!.id, changes: { accountId: admin!.id, source: configuredKey ? 'ADMIN_API_KEY' : 'generated' } })
+    return { adminKeyCreated: true, ...(generated ? { generatedAdminKey: generated.key } : {}) }
+  })
+}

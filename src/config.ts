@@ -1,0 +1,45 @@
+import { Type, type Static } from 'typebox'
+import { Value } from 'typebox/value'
+
+/**
+ * Every setting the service reads from its environment. This is the only module that looks at
+ * `process.env`; everything else receives a validated `Config`.
+ */
+export const ConfigSchema = Type.Object({
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
+  HOST: Type.String({ default: '0.0.0.0' }),
+  DATABASE_URL: Type.Optional(Type.String({ minLength: 1 })),
+  DATA_DIR: Type.String({ default: './data', minLength: 1 }),
+  DB_POOL_MAX: Type.Integer({ minimum: 1, maximum: 200, default: 20 }),
+  ADMIN_API_KEY: Type.Optional(Type.String({ minLength: 32 })),
+  RUBRICS_DIR: Type.String({ default: './rubrics' }),
+  LOAD_RUBRICS_ON_START: Type.Boolean({ default: true }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info' }
+  ),
+  BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 262_144 }),
+  PUBLIC_BASE_URL: Type.String({ default: 'http://localhost:3000' }),
+  SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 10_000 })
+})
+
+export type Config = Static<typeof ConfigSchema>
+
+export class ConfigError extends Error {}
+
+/** Parses and validates an environment; unknown variables are ignored. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const picked: Record<string, unknown> = {}
+  for (const key of Object.keys(ConfigSchema.properties)) {
+    const raw = env[key]
+    if (raw !== undefined && raw !== '') picked[key] = raw
+  }
+  const withDefaults = Value.Default(ConfigSchema, picked)
+  const converted = Value.Convert(ConfigSchema, withDefaults)
+  const errors = [...Value.Errors(ConfigSchema, converted)]
+  if (errors.length > 0) {
+    const lines = errors.map((e) => `${e.instancePath.replace(/^\//, '') || '(root)'}: ${e.message}`)
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`)
+  }
+  return converted as Config
+}

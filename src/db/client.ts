@@ -1,0 +1,80 @@
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { sql } from 'drizzle-orm'
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator'
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
+import pg from 'pg'
+import { PGlite } from '@electric-sql/pglite'
+import * as schema from './schema/index.ts'
+import { lockDataDir } from './lock.ts'
+
+export type Schema = typeof schema
+/** One type for node-postgres, PGlite and a transaction of either, so repositories take any of them. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>
+
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url))
+
+export interface Database {
+  db: Db
+  kind: 'postgres' | 'pglite'
+  /** Human-readable location, for start-up messages (never includes a password). */
+  location: string
+  migrate(): Promise<void>
+  ping(): Promise<void>
+  close(): Promise<void>
+}
+
+export interface DatabaseOptions {
+  /** A postgres:// URL; when absent the embedded PGlite is used. */
+  url?: string
+  /** PGlite data directory; `memory://` keeps everything in memory (tests). */
+  dataDir?: string
+  poolMax?: number
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  return options.url ? openPostgres(options.url, options.poolMax ?? 20) : openPglite(options.dataDir ?? './data')
+}
+
+function openPostgres(url: string, max: number): Database {
+  const pool = new pg.Pool({ connectionString: url, max })
+  // An idle client's error (server restart) must not crash the process; the next query reconnects.
+  pool.on('error', () => {})
+  const db = drizzlePg({ client: pool, schema })
+  const safe = new URL(url)
+  safe.password = ''
+  return {
+    db,
+    kind: 'postgres',
+    location: `${safe.host}${safe.pathname}`,
+    migrate: async () => { await migratePg(db, { migrationsFolder: MIGRATIONS_DIR }) },
+    ping: async () => { await db.execute(sql`select 1`) },
+    close: () => pool.end()
+  }
+}
+
+async function openPglite(dataDir: string): Promise<Database> {
+  const inMemory = dataDir.startsWith('memory://')
+  const release = inMemory ? () => {} : lockDataDir(resolve(dataDir))
+  let client: PGlite
+  try {
+    client = await PGlite.create(inMemory ? dataDir : join(resolve(dataDir), 'pgdata'))
+  } catch (err) {
+    release()
+    throw err
+  }
+  const db = drizzlePglite({ client, schema })
+  return {
+    db,
+    kind: 'pglite',
+    location: inMemory ? 'in memory' : resolve(dataDir),
+    migrate: async () => { await migratePglite(db, { migrationsFolder: MIGRATIONS_DIR }) },
+    ping: async () => { await db.execute(sql`select 1`) },
+    close: async () => {
+      try { await client.close() } finally { release() }
+    }
+  }
+}

@@ -1,0 +1,51 @@
+import { sql } from 'drizzle-orm'
+import { check, index, pgEnum, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core'
+import { active, createdAt, id, updatedAt } from './columns.ts'
+import { organizations, programs, supervisors, trainees } from './structure.ts'
+
+export const roles = ['admin', 'coordinator', 'supervisor', 'trainee', 'integrator'] as const
+export const role = pgEnum('role', roles)
+
+/**
+ * Whoever calls the API: a person (admin, coordinator, supervisor, trainee) or an HR integration.
+ * The role's scope lives on the row: a supervisor or trainee record, an organization for an
+ * integrator, programs (in coordinator_programs) for a coordinator.
+ */
+export const accounts = pgTable('accounts', {
+  id: id(),
+  role: role('role').notNull(),
+  name: text('name').notNull(),
+  email: text('email'),
+  supervisorId: uuid('supervisor_id').references(() => supervisors.id),
+  traineeId: uuid('trainee_id').references(() => trainees.id),
+  organizationId: uuid('organization_id').references(() => organizations.id),
+  active: active(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt()
+}, (t) => [
+  check('accounts_scope', sql`
+    (${t.role} = 'supervisor') = (${t.supervisorId} is not null)
+    and (${t.role} = 'trainee') = (${t.traineeId} is not null)
+    and (${t.role} = 'integrator') = (${t.organizationId} is not null)`),
+  index('accounts_supervisor_idx').on(t.supervisorId),
+  index('accounts_trainee_idx').on(t.traineeId)
+])
+
+export const coordinatorPrograms = pgTable('coordinator_programs', {
+  accountId: uuid('account_id').notNull().references(() => accounts.id),
+  programId: uuid('program_id').notNull().references(() => programs.id),
+  createdAt: createdAt()
+}, (t) => [primaryKey({ columns: [t.accountId, t.programId] })])
+
+/** API keys are stored only as SHA-256 hashes of high-entropy secrets; the prefix identifies a key in lists. */
+export const apiKeys = pgTable('api_keys', {
+  id: id(),
+  accountId: uuid('account_id').notNull().references(() => accounts.id),
+  name: text('name').notNull(),
+  prefix: text('prefix').notNull(),
+  keyHash: text('key_hash').notNull().unique(),
+  createdAt: createdAt(),
+  createdBy: uuid('created_by'),
+  revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
+  lastUsedAt: timestamp('last_used_at', { withTimezone: true, mode: 'date' })
+}, (t) => [index('api_keys_account_idx').on(t.accountId)])

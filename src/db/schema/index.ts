@@ -1,0 +1,5 @@
+export * from './rubrics.ts'
+export * from './structure.ts'
+export * from './accounts.ts'
+export * from './observations.ts'
+export * from './audit.ts'

@@ -1,0 +1,66 @@
+import { sql } from 'drizzle-orm'
+import {
+  boolean, check, date, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uuid
+} from 'drizzle-orm/pg-core'
+import { createdAt, id, updatedAt } from './columns.ts'
+import { rubricVersions } from './rubrics.ts'
+import { programs, supervisors, trainees } from './structure.ts'
+import { accounts } from './accounts.ts'
+
+export const observationStatus = pgEnum('observation_status', ['draft', 'submitted', 'acknowledged'])
+export const modality = pgEnum('modality', ['in_person', 'video', 'audio', 'simulated'])
+export const revisionKind = pgEnum('revision_kind', ['created', 'draft_saved', 'submitted', 'amended', 'acknowledged'])
+
+/** The current state of an observation; every state it ever had is in observation_revisions. */
+export const observations = pgTable('observations', {
+  id: id(),
+  traineeId: uuid('trainee_id').notNull().references(() => trainees.id),
+  supervisorId: uuid('supervisor_id').notNull().references(() => supervisors.id),
+  programId: uuid('program_id').notNull().references(() => programs.id),
+  rubricVersionId: uuid('rubric_version_id').notNull().references(() => rubricVersions.id),
+  status: observationStatus('status').notNull().default('draft'),
+  revision: integer('revision').notNull().default(1),
+  sessionDate: date('session_date', { mode: 'string' }).notNull(),
+  durationMinutes: integer('duration_minutes').notNull(),
+  setting: text('setting').notNull(),
+  modality: modality('modality').notNull(),
+  contextNote: text('context_note'),
+  strengths: text('strengths'),
+  areasForGrowth: text('areas_for_growth'),
+  actionPlan: text('action_plan'),
+  submittedAt: timestamp('submitted_at', { withTimezone: true, mode: 'date' }),
+  acknowledgedAt: timestamp('acknowledged_at', { withTimezone: true, mode: 'date' }),
+  acknowledgementComment: text('acknowledgement_comment'),
+  createdBy: uuid('created_by').references(() => accounts.id),
+  createdAt: createdAt(),
+  updatedAt: updatedAt()
+}, (t) => [
+  index('observations_trainee_idx').on(t.traineeId, t.sessionDate),
+  index('observations_supervisor_idx').on(t.supervisorId, t.sessionDate),
+  index('observations_program_idx').on(t.programId, t.status),
+  check('observations_duration', sql`${t.durationMinutes} between 1 and 1440`)
+])
+
+/** One row per criterion of the current revision; levelValue is null when "not observed". */
+export const observationScores = pgTable('observation_scores', {
+  observationId: uuid('observation_id').notNull().references(() => observations.id),
+  areaKey: text('area_key').notNull(),
+  criterionKey: text('criterion_key').notNull(),
+  levelValue: integer('level_value'),
+  notObserved: boolean('not_observed').notNull().default(false),
+  evidence: text('evidence')
+}, (t) => [
+  primaryKey({ columns: [t.observationId, t.criterionKey] }),
+  check('observation_scores_level_or_not_observed', sql`(${t.levelValue} is null) = ${t.notObserved}`)
+])
+
+/** Append-only: every saved state of an observation, whole, with who made it and why. */
+export const observationRevisions = pgTable('observation_revisions', {
+  observationId: uuid('observation_id').notNull().references(() => observations.id),
+  revision: integer('revision').notNull(),
+  kind: revisionKind('kind').notNull(),
+  reason: text('reason'),
+  snapshot: jsonb('snapshot').$type<Record<string, unknown>>().notNull(),
+  actorAccountId: uuid('actor_account_id').references(() => accounts.id),
+  createdAt: createdAt()
+}, (t) => [primaryKey({ columns: [t.observationId, t.revision] })])

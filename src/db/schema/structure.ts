@@ -1,0 +1,78 @@
+import { sql } from 'drizzle-orm'
+import { check, date, index, pgTable, text, unique, uuid } from 'drizzle-orm/pg-core'
+import { active, createdAt, id, updatedAt } from './columns.ts'
+import { rubricVersions } from './rubrics.ts'
+
+/** An employer site: the hospice, the school district, the clinic. */
+export const organizations = pgTable('organizations', {
+  id: id(),
+  name: text('name').notNull(),
+  active: active(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt()
+})
+
+/** A certificate programme, pinned to the exact rubric version its observations are scored under. */
+export const programs = pgTable('programs', {
+  id: id(),
+  name: text('name').notNull(),
+  description: text('description'),
+  rubricVersionId: uuid('rubric_version_id').notNull().references(() => rubricVersions.id),
+  active: active(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt()
+})
+
+export const cohorts = pgTable('cohorts', {
+  id: id(),
+  programId: uuid('program_id').notNull().references(() => programs.id),
+  name: text('name').notNull(),
+  startsOn: date('starts_on', { mode: 'string' }),
+  endsOn: date('ends_on', { mode: 'string' }),
+  active: active(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt()
+}, (t) => [index('cohorts_program_idx').on(t.programId)])
+
+export const trainees = pgTable('trainees', {
+  id: id(),
+  organizationId: uuid('organization_id').notNull().references(() => organizations.id),
+  cohortId: uuid('cohort_id').references(() => cohorts.id),
+  name: text('name').notNull(),
+  email: text('email').notNull(),
+  discipline: text('discipline'),
+  externalHrId: text('external_hr_id'),
+  active: active(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt()
+}, (t) => [
+  unique('trainees_org_external_hr_id').on(t.organizationId, t.externalHrId),
+  index('trainees_cohort_idx').on(t.cohortId)
+])
+
+export const supervisors = pgTable('supervisors', {
+  id: id(),
+  organizationId: uuid('organization_id').notNull().references(() => organizations.id),
+  name: text('name').notNull(),
+  email: text('email').notNull(),
+  discipline: text('discipline'),
+  active: active(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt()
+})
+
+/** Which supervisor may observe which trainee, and when. */
+export const assignments = pgTable('assignments', {
+  id: id(),
+  supervisorId: uuid('supervisor_id').notNull().references(() => supervisors.id),
+  traineeId: uuid('trainee_id').notNull().references(() => trainees.id),
+  startsOn: date('starts_on', { mode: 'string' }).notNull(),
+  endsOn: date('ends_on', { mode: 'string' }),
+  active: active(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt()
+}, (t) => [
+  index('assignments_supervisor_trainee_idx').on(t.supervisorId, t.traineeId),
+  index('assignments_trainee_idx').on(t.traineeId),
+  check('assignments_dates', sql`${t.endsOn} is null or ${t.endsOn} >= ${t.startsOn}`)
+])

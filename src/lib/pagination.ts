@@ -1,0 +1,36 @@
+import { and, desc, eq, lt, or, type SQL } from 'drizzle-orm'
+import type { PgColumn } from 'drizzle-orm/pg-core'
+import { ERRORS } from '../errors.ts'
+
+export interface Cursor { createdAt: Date; id: string }
+
+export function encodeCursor(row: { createdAt: Date; id: string }): string {
+  return Buffer.from(JSON.stringify([row.createdAt.toISOString(), row.id])).toString('base64url')
+}
+
+export function decodeCursor(cursor: string | undefined): Cursor | undefined {
+  if (cursor === undefined) return undefined
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string]
+    const createdAt = new Date(at)
+    if (Number.isNaN(createdAt.getTime()) || typeof id !== 'string') throw new Error('bad cursor')
+    return { createdAt, id }
+  } catch {
+    throw ERRORS.validation([{ pointer: '/query/cursor', detail: 'is not a cursor this API returned' }])
+  }
+}
+
+/** Newest first, ties broken by id, so pages never skip or repeat a row. */
+export function keyset(createdAt: PgColumn, id: PgColumn, cursor: Cursor | undefined): { where: SQL | undefined; orderBy: SQL[] } {
+  const where = cursor
+    ? or(lt(createdAt, cursor.createdAt), and(eq(createdAt, cursor.createdAt), lt(id, cursor.id)))
+    : undefined
+  return { where, orderBy: [desc(createdAt), desc(id)] }
+}
+
+/** Fetch limit + 1 rows, then call this to cut the page and compute the next cursor. */
+export function toPage<T extends { createdAt: Date; id: string }>(rows: T[], limit: number): { items: T[]; nextCursor: string | null } {
+  const items = rows.slice(0, limit)
+  const last = items[items.length - 1]
+  return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null }
+}

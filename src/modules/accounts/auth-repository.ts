@@ -1,0 +1,35 @@
+import { and, eq, isNull, lt, or, sql } from 'drizzle-orm'
+import type { Db } from '../../db/client.ts'
+import { accounts, apiKeys, coordinatorPrograms } from '../../db/schema/index.ts'
+import type { Principal } from './principal.ts'
+
+/** Resolves an API key hash to its (active, unrevoked) account in one query. */
+export async function findPrincipalByKeyHash(db: Db, keyHash: string): Promise<Principal | undefined> {
+  const [row] = await db
+    .select({
+      accountId: accounts.id,
+      apiKeyId: apiKeys.id,
+      role: accounts.role,
+      name: accounts.name,
+      supervisorId: accounts.supervisorId,
+      traineeId: accounts.traineeId,
+      organizationId: accounts.organizationId,
+      programIds: sql<string[]>`coalesce((select array_agg(${coordinatorPrograms.programId}::text) from ${coordinatorPrograms} where ${coordinatorPrograms.accountId} = ${accounts.id}), '{}')`,
+      lastUsedAt: apiKeys.lastUsedAt
+    })
+    .from(apiKeys)
+    .innerJoin(accounts, eq(accounts.id, apiKeys.accountId))
+    .where(and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt), eq(accounts.active, true)))
+    .limit(1)
+  if (!row) return undefined
+  const { lastUsedAt: _lastUsedAt, ...principal } = row
+  return principal
+}
+
+/** Records use at most once a minute per key, so authentication stays a read on the hot path. */
+export async function touchApiKey(db: Db, apiKeyId: string): Promise<void> {
+  await db
+    .update(apiKeys)
+    .set({ lastUsedAt: sql`now()` })
+    .where(and(eq(apiKeys.id, apiKeyId), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, sql`now() - interval '1 minute'`))))
+}

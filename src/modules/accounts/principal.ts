@@ -1,0 +1,25 @@
+import type { roles } from '../../db/schema/accounts.ts'
+
+export type Role = (typeof roles)[number]
+
+/** The authenticated caller, with the scope its role grants. */
+export interface Principal {
+  accountId: string
+  apiKeyId: string
+  role: Role
+  name: string
+  /** Set for role supervisor. */
+  supervisorId: string | null
+  /** Set for role trainee. */
+  traineeId: string | null
+  /** Set for role integrator. */
+  organizationId: string | null
+  /** Programs a coordinator is responsible for (empty for other roles). */
+  programIds: string[]
+}
+
+/** What every service call needs to know about the request it serves. */
+export interface RequestContext {
+  principal: Principal
+  requestId: string
+}

@@ -1,0 +1,47 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { ERRORS } from '../errors.ts'
+import { hashApiKey } from '../modules/accounts/api-key.ts'
+import { findPrincipalByKeyHash, touchApiKey } from '../modules/accounts/auth-repository.ts'
+import type { Principal, RequestContext, Role } from '../modules/accounts/principal.ts'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null
+  }
+  interface FastifyInstance {
+    /** onRequest hook: requires a valid API key. Registered on the /v1 scope. */
+    authenticate: (request: FastifyRequest) => Promise<void>
+    /** preHandler hook factory: the caller's role must be one of these. */
+    requireRole: (...allowed: Role[]) => (request: FastifyRequest) => Promise<void>
+  }
+}
+
+const BEARER = /^Bearer\s+(\S+)\s*$/i
+
+/** The authenticated context of a request; routes pass it to services. */
+export function contextOf(request: FastifyRequest): RequestContext {
+  if (!request.principal) throw ERRORS.unauthorized()
+  return { principal: request.principal, requestId: request.id }
+}
+
+export default fp(async function authPlugin(app: FastifyInstance) {
+  app.decorateRequest('principal', null)
+
+  app.decorate('authenticate', async (request: FastifyRequest) => {
+    const header = request.headers.authorization
+    const match = header ? BEARER.exec(header) : null
+    if (!match?.[1]) throw ERRORS.unauthorized()
+    const principal = await findPrincipalByKeyHash(app.db, hashApiKey(match[1]))
+    if (!principal) throw ERRORS.unauthorized('The API key is not valid, or has been revoked.')
+    request.principal = principal
+    // Last-use tracking must never fail or slow the request it describes.
+    touchApiKey(app.db, principal.apiKeyId).catch((err: unknown) => request.log.warn({ err }, 'could not record API key use'))
+  })
+
+  app.decorate('requireRole', (...allowed: Role[]) => async (request: FastifyRequest) => {
+    const role = request.principal?.role
+    if (!role) throw ERRORS.unauthorized()
+    if (!allowed.includes(role)) throw ERRORS.forbidden(`This action needs one of the roles: ${allowed.join(', ')}.`)
+  })
+}, { name: 'auth', dependencies: ['db'] })

@@ -1,0 +1,100 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { AppError, ERRORS, type FieldProblem } from '../errors.ts'
+
+interface AjvIssue {
+  instancePath: string
+  keyword: string
+  message?: string
+  params: Record<string, unknown>
+}
+
+const PART_PREFIX: Record<string, string> = { body: '', querystring: '/query', params: '/params', headers: '/headers' }
+
+/** Turns schema-validation output into one `{ pointer, detail }` per problem, in plain words. */
+export function toFieldProblems(issues: AjvIssue[], part: string): FieldProblem[] {
+  const prefix = PART_PREFIX[part] ?? `/${part}`
+  return issues.map((issue) => {
+    let pointer = `${prefix}${issue.instancePath}`
+    let detail = issue.message ?? 'is invalid'
+    if (issue.keyword === 'required') {
+      pointer += `/${String(issue.params.missingProperty)}`
+      detail = 'is required'
+    } else if (issue.keyword === 'additionalProperties') {
+      pointer += `/${String(issue.params.additionalProperty)}`
+      detail = 'is not a known field'
+    } else if (issue.keyword === 'enum' && Array.isArray(issue.params.allowedValues)) {
+      detail = `must be one of: ${issue.params.allowedValues.join(', ')}`
+    }
+    return { pointer: pointer || '/', detail }
+  })
+}
+
+const PG_ERRORS: Record<string, (detail: string) => AppError> = {
+  '23505': (d) => ERRORS.conflict(`A record with the same unique value already exists (${d}).`),
+  '23503': () => ERRORS.unprocessable('A referenced record does not exist.'),
+  '23514': (d) => ERRORS.unprocessable(`A value is outside what is allowed (${d}).`),
+  '23001': (d) => ERRORS.locked(d),
+  '22P02': () => ERRORS.validation([], 'A value has the wrong format.'),
+  '22007': () => ERRORS.validation([], 'A date or time is not valid.'),
+  '22008': () => ERRORS.validation([], 'A date or time is out of range.')
+}
+
+/** Database errors reach us wrapped by the ORM; the driver's error is the `cause`. */
+function fromDatabase(err: unknown): AppError | undefined {
+  for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code
+    if (typeof code === 'string' && PG_ERRORS[code]) {
+      const pgErr = e as { constraint?: string; message?: string }
+      return PG_ERRORS[code](pgErr.constraint ?? pgErr.message ?? code)
+    }
+  }
+  return undefined
+}
+
+function fromFastify(err: FastifyError): AppError | undefined {
+  if (err.validation) return ERRORS.validation(toFieldProblems(err.validation as AjvIssue[], err.validationContext ?? 'body'))
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE': return undefined
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': return undefined
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY': return ERRORS.malformedBody('The body is empty; send a JSON object.')
+    case 'FST_ERR_CTP_INVALID_JSON_BODY': return ERRORS.malformedBody(`The body is not valid JSON: ${err.message}`)
+  }
+  if (err instanceof SyntaxError) return ERRORS.malformedBody(`The body is not valid JSON: ${err.message}`)
+  return undefined
+}
+
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: AppError): FastifyReply {
+  return reply
+    .code(problem.status)
+    .type('application/problem+json')
+    .send({
+      type: problem.type,
+      title: problem.title,
+      status: problem.status,
+      detail: problem.message,
+      instance: request.url,
+      ...(problem.errors ? { errors: problem.errors } : {}),
+      ...problem.extensions
+    })
+}
+
+export default fp(async function errorsPlugin(app: FastifyInstance, opts: { bodyLimit: number }) {
+  app.setNotFoundHandler((request, reply) => sendProblem(request, reply, ERRORS.routeNotFound(request.method, request.url)))
+
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    let problem: AppError | undefined = err instanceof AppError ? err : fromFastify(err) ?? fromDatabase(err)
+    if (!problem && err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') problem = ERRORS.payloadTooLarge(opts.bodyLimit)
+    if (!problem && err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') problem = ERRORS.unsupportedMediaType(String(request.headers['content-type']))
+    if (!problem && typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+      problem = new AppError(err.statusCode, 'bad-request', 'Bad request', err.message)
+    }
+    if (!problem) {
+      request.log.error({ err }, 'unhandled error')
+      problem = ERRORS.internal()
+    } else if (problem.status >= 500) {
+      request.log.error({ err }, problem.title)
+    }
+    return sendProblem(request, reply, problem)
+  })
+}, { name: 'errors' })

@@ -1,0 +1,60 @@
+import type { FastifyInstance, RouteOptions } from 'fastify'
+import fp from 'fastify-plugin'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import { ProblemSchema } from '../lib/schemas.ts'
+
+const problem = { $ref: 'Problem#' }
+const problemResponse = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: problem } }
+})
+
+/** Error responses every authenticated route can give; merged into each route's schema. */
+const COMMON_ERRORS: Record<string, string> = {
+  400: 'The request is malformed or invalid; `errors` lists each problem.',
+  401: 'Missing, invalid or revoked API key.',
+  403: 'Your role may not perform this action.',
+  404: 'Not found, or not visible to you.',
+  500: 'Unexpected error.'
+}
+
+export default fp(async function swaggerPlugin(app: FastifyInstance, opts: { version: string }) {
+  app.addSchema(ProblemSchema)
+
+  app.addHook('onRoute', (route: RouteOptions) => {
+    if (!route.schema || route.schema.hide) return
+    const response = { ...(route.schema.response as Record<string, unknown> | undefined) }
+    for (const [code, description] of Object.entries(COMMON_ERRORS)) {
+      if (!(code in response)) response[code] = problemResponse(description)
+    }
+    route.schema.response = response
+  })
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Rapport API',
+        version: opts.version,
+        description: 'Competency rubrics, supervisor observations, feedback reports and certificates for the Certificate in Building Therapeutic Relationships with Clients.'
+      },
+      components: {
+        securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: Authorization: Bearer rk_...' } }
+      },
+      security: [{ apiKey: [] }],
+      tags: [
+        { name: 'health', description: 'Liveness and readiness' },
+        { name: 'rubrics', description: 'Competency rubrics and their versions' },
+        { name: 'organizations', description: 'Employer sites' },
+        { name: 'programs', description: 'Certificate programmes and cohorts' },
+        { name: 'people', description: 'Trainees, supervisors and assignments' },
+        { name: 'observations', description: 'Supervisor observations of trainee sessions' },
+        { name: 'accounts', description: 'Accounts and API keys' },
+        { name: 'audit', description: 'The audit log' }
+      ]
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) }
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+}, { name: 'swagger' })

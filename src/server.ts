@@ -1,0 +1,60 @@
+import { buildApp } from './app.ts'
+import { ensureAdmin } from './bootstrap.ts'
+import { ConfigError, loadConfig, type Config } from './config.ts'
+import { openDatabase } from './db/client.ts'
+import { DataDirLockedError } from './db/lock.ts'
+import { importRubricDirectory } from './modules/rubrics/rubric-import.ts'
+
+async function main(config: Config): Promise<void> {
+  const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR, poolMax: config.DB_POOL_MAX })
+  const app = await buildApp({ config, database })
+  app.addHook('onClose', async () => { await database.close() })
+
+  await database.migrate()
+  const admin = await ensureAdmin(database.db, config.ADMIN_API_KEY)
+  if (config.LOAD_RUBRICS_ON_START) {
+    for (const r of await importRubricDirectory(database.db, config.RUBRICS_DIR)) {
+      app.log.info({ rubric: r.key, version: r.version, outcome: r.outcome }, `rubric ${r.key} v${r.version} ${r.outcome}`)
+    }
+  }
+
+  let closing = false
+  const shutdown = (signal: string) => {
+    if (closing) return
+    closing = true
+    app.log.info({ signal }, 'shutting down: draining requests')
+    const force = setTimeout(() => {
+      app.log.error('shutdown timed out; exiting')
+      process.exit(1)
+    }, config.SHUTDOWN_TIMEOUT_MS)
+    force.unref()
+    app.close().then(() => process.exit(0), (err: unknown) => {
+      app.log.error({ err }, 'error during shutdown')
+      process.exit(1)
+    })
+  }
+  process.on('SIGTERM', () => shutdown('SIGTERM'))
+  process.on('SIGINT', () => shutdown('SIGINT'))
+
+  await app.listen({ port: config.PORT, host: config.HOST })
+  const base = config.PUBLIC_BASE_URL.replace(/\/$/, '')
+  if (admin.generatedAdminKey) {
+    // Printed once, on purpose, to the terminal of whoever started the service the first time.
+    process.stdout.write(`\nCreated the first admin API key (shown only now; store it safely):\n\n    ${admin.generatedAdminKey}\n\n`)
+  }
+  process.stdout.write(`Rapport is running on ${database.kind === 'pglite' ? 'embedded Postgres at ' : 'Postgres at '}${database.location}\n`)
+  process.stdout.write(`API docs: ${base}/docs   OpenAPI: ${base}/docs/json\n`)
+}
+
+let config: Config
+try {
+  config = loadConfig()
+} catch (err) {
+  process.stderr.write(`${err instanceof ConfigError ? err.message : String(err)}\n`)
+  process.exit(2)
+}
+main(config).catch((err: unknown) => {
+  const known = err instanceof DataDirLockedError
+  process.stderr.write(`Rapport could not start: ${known ? err.message : (err as Error).stack ?? String(err)}\n`)
+  process.exit(1)
+})

@@ -1,0 +1,35 @@
+import t from 'tap'
+import { sql } from 'drizzle-orm'
+import { buildTestApp, client } from './helpers/app.ts'
+
+t.test('health and the error envelope', async (t) => {
+  const { app, adminKey } = await buildTestApp(t)
+  const anon = client(app, null)
+
+  const live = await anon.get('/health/live')
+  t.equal(live.statusCode, 200)
+  const ready = await anon.get('/health/ready')
+  t.same(ready.json(), { status: 'ok' }, 'ready answers once the database does')
+
+  const noKey = await anon.get('/v1/audit-events')
+  t.equal(noKey.statusCode, 401, 'a /v1 route without a key is refused')
+  t.match(noKey.headers['content-type'], /application\/problem\+json/)
+  t.match(noKey.json(), { type: '/problems/unauthorized', status: 401, instance: '/v1/audit-events' })
+
+  const badKey = await client(app, 'rk_not-a-real-key').get('/v1/audit-events')
+  t.equal(badKey.statusCode, 401, 'an unknown key is refused')
+
+  const missing = await client(app, adminKey).get('/v1/no-such-thing')
+  t.equal(missing.statusCode, 404)
+  t.equal(missing.json().type, '/problems/not-found')
+})
+
+t.test('the audit log cannot be rewritten, even with SQL', async (t) => {
+  const { db } = await buildTestApp(t)
+  await db.execute(sql`insert into audit_events (action, object_type, object_id) values ('test.write', 'test', '1')`)
+  await t.rejects(db.execute(sql`update audit_events set action = 'x'`), 'UPDATE is rejected')
+  await t.rejects(db.execute(sql`delete from audit_events`), 'DELETE is rejected')
+  await t.rejects(db.execute(sql`truncate audit_events`), 'TRUNCATE is rejected')
+  const rows = await db.execute(sql`select count(*)::int as n from audit_events where action = 'test.write'`)
+  t.equal((rows.rows[0] as { n: number }).n, 1, 'the row is still there')
+})

@@ -1,0 +1,53 @@
+import type { Test } from 'tap'
+import type { LightMyRequestResponse } from 'fastify'
+import { buildApp, type App } from '../../src/app.ts'
+import { ensureAdmin } from '../../src/bootstrap.ts'
+import { loadConfig, type Config } from '../../src/config.ts'
+import type { Database, Db } from '../../src/db/client.ts'
+import { freshDatabase } from './database.ts'
+
+export const ADMIN_KEY = 'rk_test-admin-key-0000000000000000000000000000'
+
+export interface TestApp {
+  app: App
+  db: Db
+  database: Database
+  config: Config
+  adminKey: string
+}
+
+/** Builds the whole app on a fresh database for one test file; closed and dropped in teardown. */
+export async function buildTestApp(t: Test, env: Record<string, string> = {}): Promise<TestApp> {
+  const config = loadConfig({ LOG_LEVEL: 'silent', LOAD_RUBRICS_ON_START: 'false', ADMIN_API_KEY: ADMIN_KEY, ...env })
+  const { database, drop } = await freshDatabase()
+  await ensureAdmin(database.db, ADMIN_KEY)
+  const app = await buildApp({ config, database, logger: false })
+  await app.ready()
+  t.teardown(async () => {
+    await app.close()
+    await drop()
+  })
+  return { app, db: database.db, database, config, adminKey: ADMIN_KEY }
+}
+
+export interface Call {
+  body?: unknown
+  headers?: Record<string, string>
+  query?: Record<string, string>
+}
+
+/** A caller holding one API key: `const as = client(app, key); await as.get('/v1/...')`. */
+export function client(app: App, key: string | null) {
+  const send = (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE') =>
+    (url: string, call: Call = {}): Promise<LightMyRequestResponse> =>
+      app.inject({
+        method,
+        url,
+        query: call.query,
+        headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...call.headers },
+        ...(call.body === undefined ? {} : { payload: call.body as object })
+      })
+  return { get: send('GET'), post: send('POST'), put: send('PUT'), patch: send('PATCH'), delete: send('DELETE') }
+}
+
+export type Client = ReturnType<typeof client>
