@@ -33,6 +33,7 @@ CREATE TABLE "assignments" (
 	"starts_on" date NOT NULL,
 	"ends_on" date,
 	"active" boolean DEFAULT true NOT NULL,
+	"revision" integer DEFAULT 1 NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "assignments_dates" CHECK ("assignments"."ends_on" is null or "assignments"."ends_on" >= "assignments"."starts_on")
@@ -45,6 +46,7 @@ CREATE TABLE "cohorts" (
 	"starts_on" date,
 	"ends_on" date,
 	"active" boolean DEFAULT true NOT NULL,
+	"revision" integer DEFAULT 1 NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );
@@ -53,6 +55,7 @@ CREATE TABLE "organizations" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
 	"name" text NOT NULL,
 	"active" boolean DEFAULT true NOT NULL,
+	"revision" integer DEFAULT 1 NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );
@@ -63,6 +66,7 @@ CREATE TABLE "programs" (
 	"description" text,
 	"rubric_version_id" uuid NOT NULL,
 	"active" boolean DEFAULT true NOT NULL,
+	"revision" integer DEFAULT 1 NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );
@@ -74,6 +78,7 @@ CREATE TABLE "supervisors" (
 	"email" text NOT NULL,
 	"discipline" text,
 	"active" boolean DEFAULT true NOT NULL,
+	"revision" integer DEFAULT 1 NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );
@@ -87,6 +92,7 @@ CREATE TABLE "trainees" (
 	"discipline" text,
 	"external_hr_id" text,
 	"active" boolean DEFAULT true NOT NULL,
+	"revision" integer DEFAULT 1 NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "trainees_org_external_hr_id" UNIQUE("organization_id","external_hr_id")
@@ -101,6 +107,7 @@ CREATE TABLE "accounts" (
 	"trainee_id" uuid,
 	"organization_id" uuid,
 	"active" boolean DEFAULT true NOT NULL,
+	"revision" integer DEFAULT 1 NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "accounts_scope" CHECK (
@@ -212,9 +219,11 @@ ALTER TABLE "observations" ADD CONSTRAINT "observations_created_by_accounts_id_f
 CREATE INDEX "assignments_supervisor_trainee_idx" ON "assignments" USING btree ("supervisor_id","trainee_id");--> statement-breakpoint
 CREATE INDEX "assignments_trainee_idx" ON "assignments" USING btree ("trainee_id");--> statement-breakpoint
 CREATE INDEX "cohorts_program_idx" ON "cohorts" USING btree ("program_id");--> statement-breakpoint
+CREATE INDEX "supervisors_org_idx" ON "supervisors" USING btree ("organization_id");--> statement-breakpoint
 CREATE INDEX "trainees_cohort_idx" ON "trainees" USING btree ("cohort_id");--> statement-breakpoint
 CREATE INDEX "accounts_supervisor_idx" ON "accounts" USING btree ("supervisor_id");--> statement-breakpoint
 CREATE INDEX "accounts_trainee_idx" ON "accounts" USING btree ("trainee_id");--> statement-breakpoint
+CREATE INDEX "accounts_role_idx" ON "accounts" USING btree ("role","active");--> statement-breakpoint
 CREATE INDEX "api_keys_account_idx" ON "api_keys" USING btree ("account_id");--> statement-breakpoint
 CREATE INDEX "observations_trainee_idx" ON "observations" USING btree ("trainee_id","session_date");--> statement-breakpoint
 CREATE INDEX "observations_supervisor_idx" ON "observations" USING btree ("supervisor_id","session_date");--> statement-breakpoint

@@ -1,9 +1,11 @@
+import { existsSync } from 'node:fs'
 import { buildApp } from './app.ts'
 import { ensureAdmin } from './bootstrap.ts'
 import { ConfigError, loadConfig, type Config } from './config.ts'
 import { openDatabase } from './db/client.ts'
 import { DataDirLockedError } from './db/lock.ts'
 import { importRubricDirectory } from './modules/rubrics/rubric-import.ts'
+import { RubricFilesInvalid } from './modules/rubrics/rubric-files.ts'
 
 async function main(config: Config): Promise<void> {
   const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR, poolMax: config.DB_POOL_MAX })
@@ -12,7 +14,12 @@ async function main(config: Config): Promise<void> {
 
   await database.migrate()
   const admin = await ensureAdmin(database.db, config.ADMIN_API_KEY)
-  if (config.LOAD_RUBRICS_ON_START) {
+  if (admin.configuredKeyRevoked) {
+    app.log.warn('ADMIN_API_KEY was revoked (or its account deactivated) and does not grant access; set a new key to regain access')
+  }
+  if (config.LOAD_RUBRICS_ON_START && !existsSync(config.RUBRICS_DIR)) {
+    app.log.warn({ dir: config.RUBRICS_DIR }, 'RUBRICS_DIR does not exist; no rubric files loaded')
+  } else if (config.LOAD_RUBRICS_ON_START) {
     for (const r of await importRubricDirectory(database.db, config.RUBRICS_DIR)) {
       app.log.info({ rubric: r.key, version: r.version, outcome: r.outcome }, `rubric ${r.key} v${r.version} ${r.outcome}`)
     }
@@ -36,13 +43,13 @@ async function main(config: Config): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'))
   process.on('SIGINT', () => shutdown('SIGINT'))
 
-  await app.listen({ port: config.PORT, host: config.HOST })
+  const address = await app.listen({ port: config.PORT, host: config.HOST })
   const base = config.PUBLIC_BASE_URL.replace(/\/$/, '')
   if (admin.generatedAdminKey) {
     // Printed once, on purpose, to the terminal of whoever started the service the first time.
     process.stdout.write(`\nCreated the first admin API key (shown only now; store it safely):\n\n    ${admin.generatedAdminKey}\n\n`)
   }
-  process.stdout.write(`Rapport is running on ${database.kind === 'pglite' ? 'embedded Postgres at ' : 'Postgres at '}${database.location}\n`)
+  process.stdout.write(`Rapport is listening on ${address}, using ${database.kind === 'pglite' ? 'embedded Postgres in' : 'Postgres at'} ${database.location}\n`)
   process.stdout.write(`API docs: ${base}/docs   OpenAPI: ${base}/docs/json\n`)
 }
 
@@ -54,7 +61,8 @@ try {
   process.exit(2)
 }
 main(config).catch((err: unknown) => {
-  const known = err instanceof DataDirLockedError
+  // Problems the operator can fix get their message alone; anything else its stack.
+  const known = err instanceof DataDirLockedError || err instanceof RubricFilesInvalid
   process.stderr.write(`Rapport could not start: ${known ? err.message : (err as Error).stack ?? String(err)}\n`)
   process.exit(1)
 })

@@ -1,5 +1,8 @@
 import t from 'tap'
-import { sql } from 'drizzle-orm'
+import { eq, sql } from 'drizzle-orm'
+import { apiKeys, auditEvents } from '../src/db/schema/index.ts'
+import { ensureAdmin } from '../src/bootstrap.ts'
+import { hashApiKey } from '../src/modules/accounts/api-key.ts'
 import { buildTestApp, client } from './helpers/app.ts'
 
 t.test('health and the error envelope', async (t) => {
@@ -30,6 +33,23 @@ t.test('the audit log cannot be rewritten, even with SQL', async (t) => {
   await t.rejects(db.execute(sql`update audit_events set action = 'x'`), 'UPDATE is rejected')
   await t.rejects(db.execute(sql`delete from audit_events`), 'DELETE is rejected')
   await t.rejects(db.execute(sql`truncate audit_events`), 'TRUNCATE is rejected')
-  const rows = await db.execute(sql`select count(*)::int as n from audit_events where action = 'test.write'`)
-  t.equal((rows.rows[0] as { n: number }).n, 1, 'the row is still there')
+  const rows = await db.select().from(auditEvents).where(eq(auditEvents.action, 'test.write'))
+  t.equal(rows.length, 1, 'the row is still there')
+  t.equal(rows[0]?.objectId, '1', 'unchanged')
+})
+
+t.test('ADMIN_API_KEY: added once, and a revoked one is not revived', async (t) => {
+  const { db, app, adminKey } = await buildTestApp(t)
+  const again = await ensureAdmin(db, adminKey)
+  t.same(again, { adminKeyCreated: false, configuredKeyRevoked: false }, 'a known key is left as it is')
+
+  const fresh = 'rk_another-configured-admin-key-000000000000'
+  t.match(await ensureAdmin(db, fresh), { adminKeyCreated: true }, 'a new configured key is added')
+  const admin = client(app, fresh)
+  t.equal((await admin.get('/v1/me')).statusCode, 200, 'and grants admin access')
+
+  await db.update(apiKeys).set({ revokedAt: new Date() }).where(eq(apiKeys.keyHash, hashApiKey(fresh)))
+  t.match(await ensureAdmin(db, fresh), { adminKeyCreated: false, configuredKeyRevoked: true }, 'a revoked configured key is reported')
+  t.equal((await admin.get('/v1/me')).statusCode, 401, 'and still does not work')
+  t.equal((await client(app, null).get('/v1/me')).statusCode, 401)
 })

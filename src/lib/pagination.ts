@@ -1,4 +1,4 @@
-import { and, desc, eq, lt, or, type SQL } from 'drizzle-orm'
+import { and, desc, lt, or, sql, type SQL } from 'drizzle-orm'
 import type { PgColumn } from 'drizzle-orm/pg-core'
 import { ERRORS } from '../errors.ts'
 
@@ -20,12 +20,18 @@ export function decodeCursor(cursor: string | undefined): Cursor | undefined {
   }
 }
 
-/** Newest first, ties broken by id, so pages never skip or repeat a row. */
+/**
+ * Newest first, ties broken by id, so pages never skip or repeat a row. Postgres keeps microseconds
+ * but a cursor (a JS Date) carries milliseconds, so order and compare at millisecond precision:
+ * otherwise rows created in the same millisecond as a page's last row would be skipped.
+ */
 export function keyset(createdAt: PgColumn, id: PgColumn, cursor: Cursor | undefined): { where: SQL | undefined; orderBy: SQL[] } {
+  const at = sql`date_trunc('milliseconds', ${createdAt})`
+  const cursorAt = cursor && sql`${cursor.createdAt.toISOString()}::timestamptz`
   const where = cursor
-    ? or(lt(createdAt, cursor.createdAt), and(eq(createdAt, cursor.createdAt), lt(id, cursor.id)))
+    ? or(sql`${at} < ${cursorAt}`, and(sql`${at} = ${cursorAt}`, lt(id, cursor.id)))
     : undefined
-  return { where, orderBy: [desc(createdAt), desc(id)] }
+  return { where, orderBy: [sql`${at} desc`, desc(id)] }
 }
 
 /** Fetch limit + 1 rows, then call this to cut the page and compute the next cursor. */

@@ -11,10 +11,28 @@ interface AjvIssue {
 
 const PART_PREFIX: Record<string, string> = { body: '', querystring: '/query', params: '/params', headers: '/headers' }
 
-/** Turns schema-validation output into one `{ pointer, detail }` per problem, in plain words. */
+/**
+ * Turns schema-validation output into one `{ pointer, detail }` per failing value, in plain words.
+ * A value that fails every branch of a union (say, "a date or null") gets one entry naming them all.
+ */
 export function toFieldProblems(issues: AjvIssue[], part: string): FieldProblem[] {
+  const byPointer = new Map<string, string[]>()
+  for (const { pointer, detail } of issues.map((issue) => describe(issue, part))) {
+    const details = byPointer.get(pointer) ?? []
+    if (!details.includes(detail)) details.push(detail)
+    byPointer.set(pointer, details)
+  }
+  return [...byPointer].map(([pointer, details]) => {
+    const specific = details.filter((d) => d !== ANY_OF)
+    return { pointer, detail: (specific.length > 0 ? specific : details).join(' or ') }
+  })
+}
+
+const ANY_OF = 'must match a schema in anyOf'
+
+function describe(issue: AjvIssue, part: string): FieldProblem {
   const prefix = PART_PREFIX[part] ?? `/${part}`
-  return issues.map((issue) => {
+  {
     let pointer = `${prefix}${issue.instancePath}`
     let detail = issue.message ?? 'is invalid'
     if (issue.keyword === 'required') {
@@ -27,7 +45,7 @@ export function toFieldProblems(issues: AjvIssue[], part: string): FieldProblem[
       detail = `must be one of: ${issue.params.allowedValues.join(', ')}`
     }
     return { pointer: pointer || '/', detail }
-  })
+  }
 }
 
 const PG_ERRORS: Record<string, (detail: string) => AppError> = {

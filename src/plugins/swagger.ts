@@ -19,13 +19,32 @@ const COMMON_ERRORS: Record<string, string> = {
   500: 'Unexpected error.'
 }
 
+const WRITE_ERRORS: Record<string, string> = {
+  409: 'Conflicts with the current state (a duplicate, a locked record, a repeated action).',
+  413: 'The body is larger than the configured limit.',
+  415: 'The body is not JSON.',
+  422: 'Well-formed, but cannot be applied (an unknown reference, a rule of the domain); `errors` points at each value.'
+}
+
+const CONDITIONAL_ERRORS: Record<string, string> = {
+  412: 'If-Match does not match the current ETag: someone changed the record since you read it. Nothing was changed.',
+  428: 'If-Match is required for this change.'
+}
+
 export default fp(async function swaggerPlugin(app: FastifyInstance, opts: { version: string }) {
   app.addSchema(ProblemSchema)
 
   app.addHook('onRoute', (route: RouteOptions) => {
     if (!route.schema || route.schema.hide) return
     const response = { ...(route.schema.response as Record<string, unknown> | undefined) }
-    for (const [code, description] of Object.entries(COMMON_ERRORS)) {
+    const methods = [route.method].flat()
+    const headers = route.schema.headers as { properties?: Record<string, unknown> } | undefined
+    const errors = {
+      ...COMMON_ERRORS,
+      ...(methods.some((m) => m !== 'GET' && m !== 'HEAD') ? WRITE_ERRORS : {}),
+      ...(headers?.properties?.['if-match'] ? CONDITIONAL_ERRORS : {})
+    }
+    for (const [code, description] of Object.entries(errors)) {
       if (!(code in response)) response[code] = problemResponse(description)
     }
     route.schema.response = response

@@ -1,13 +1,17 @@
 import { sql } from 'drizzle-orm'
-import { check, date, index, pgTable, text, unique, uuid } from 'drizzle-orm/pg-core'
+import { check, date, index, integer, pgTable, text, unique, uuid } from 'drizzle-orm/pg-core'
 import { active, createdAt, id, updatedAt } from './columns.ts'
 import { rubricVersions } from './rubrics.ts'
+
+/** Bumped by every update; the ETag of a record is its id and revision (src/lib/etag.ts). */
+const revision = () => integer('revision').notNull().default(1)
 
 /** An employer site: the hospice, the school district, the clinic. */
 export const organizations = pgTable('organizations', {
   id: id(),
   name: text('name').notNull(),
   active: active(),
+  revision: revision(),
   createdAt: createdAt(),
   updatedAt: updatedAt()
 })
@@ -19,6 +23,7 @@ export const programs = pgTable('programs', {
   description: text('description'),
   rubricVersionId: uuid('rubric_version_id').notNull().references(() => rubricVersions.id),
   active: active(),
+  revision: revision(),
   createdAt: createdAt(),
   updatedAt: updatedAt()
 })
@@ -30,6 +35,7 @@ export const cohorts = pgTable('cohorts', {
   startsOn: date('starts_on', { mode: 'string' }),
   endsOn: date('ends_on', { mode: 'string' }),
   active: active(),
+  revision: revision(),
   createdAt: createdAt(),
   updatedAt: updatedAt()
 }, (t) => [index('cohorts_program_idx').on(t.programId)])
@@ -43,6 +49,7 @@ export const trainees = pgTable('trainees', {
   discipline: text('discipline'),
   externalHrId: text('external_hr_id'),
   active: active(),
+  revision: revision(),
   createdAt: createdAt(),
   updatedAt: updatedAt()
 }, (t) => [
@@ -57,9 +64,10 @@ export const supervisors = pgTable('supervisors', {
   email: text('email').notNull(),
   discipline: text('discipline'),
   active: active(),
+  revision: revision(),
   createdAt: createdAt(),
   updatedAt: updatedAt()
-})
+}, (t) => [index('supervisors_org_idx').on(t.organizationId)])
 
 /** Which supervisor may observe which trainee, and when. */
 export const assignments = pgTable('assignments', {
@@ -69,6 +77,7 @@ export const assignments = pgTable('assignments', {
   startsOn: date('starts_on', { mode: 'string' }).notNull(),
   endsOn: date('ends_on', { mode: 'string' }),
   active: active(),
+  revision: revision(),
   createdAt: createdAt(),
   updatedAt: updatedAt()
 }, (t) => [

@@ -1,4 +1,4 @@
-import { and, eq, exists, gte, inArray, isNull, lte, ne, or, sql, type SQL } from 'drizzle-orm'
+import { and, eq, exists, gte, inArray, isNull, lte, ne, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm'
 import { assignments, cohorts, observations, trainees } from '../../db/schema/index.ts'
 import type { Principal } from '../accounts/principal.ts'
 
@@ -14,16 +14,16 @@ import type { Principal } from '../accounts/principal.ts'
  */
 const NOTHING = sql`false`
 
-/** An assignment that has not ended and was not deactivated. */
-export function currentAssignment(supervisorId: string, traineeId: SQL | typeof trainees.id, onDate: SQL | string = sql`current_date`): SQL {
+/** An assignment that has not ended and was not deactivated. Values may be placeholders of a prepared query. */
+export function currentAssignment(supervisorId: string | SQLWrapper, traineeId: SQL | typeof trainees.id, onDate: SQLWrapper | string = sql`current_date`): SQL {
   return exists(
-    sql`select 1 from ${assignments} where ${and(
+    sql`(select 1 from ${assignments} where ${and(
       eq(assignments.supervisorId, supervisorId),
       eq(assignments.traineeId, traineeId),
       eq(assignments.active, true),
       lte(assignments.startsOn, onDate),
       or(isNull(assignments.endsOn), gte(assignments.endsOn, onDate))
-    )}`
+    )})`
   )
 }
 
@@ -36,7 +36,7 @@ export function traineeScope(p: Principal): SQL | undefined {
     case 'admin': return undefined
     case 'coordinator': return p.programIds.length === 0
       ? NOTHING
-      : exists(sql`select 1 from ${cohorts} where ${and(eq(cohorts.id, trainees.cohortId), inPrograms(p.programIds))}`)
+      : exists(sql`(select 1 from ${cohorts} where ${and(eq(cohorts.id, trainees.cohortId), inPrograms(p.programIds))})`)
     case 'supervisor': return p.supervisorId ? currentAssignment(p.supervisorId, trainees.id) : NOTHING
     case 'trainee': return p.traineeId ? eq(trainees.id, p.traineeId) : NOTHING
     case 'integrator': return p.organizationId ? eq(trainees.organizationId, p.organizationId) : NOTHING
@@ -55,7 +55,7 @@ export function observationScope(p: Principal): SQL | undefined {
     case 'integrator': return p.organizationId
       ? and(
           ne(observations.status, 'draft'),
-          exists(sql`select 1 from ${trainees} where ${and(eq(trainees.id, observations.traineeId), eq(trainees.organizationId, p.organizationId))}`)
+          exists(sql`(select 1 from ${trainees} where ${and(eq(trainees.id, observations.traineeId), eq(trainees.organizationId, p.organizationId))})`)
         )
       : NOTHING
   }

@@ -1,5 +1,75 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { ifMatchOf, withEtag } from '../../lib/crud.ts'
+import { IfMatchHeaders } from '../../lib/crud-routes.ts'
+import { IdParams } from '../../lib/schemas.ts'
+import { contextOf } from '../../plugins/auth.ts'
+import { AccountListQuery, AccountPage, AccountSchema, CreateAccountBody, UpdateAccountBody } from './accounts-schemas.ts'
+import { createAccount, getAccount, listAccounts, setAccountActive, toAccount, updateAccountFields } from './accounts-service.ts'
+import apiKeysRoutes from './api-keys-routes.ts'
+import meRoutes from './me-routes.ts'
 
-const accountsRoutes: FastifyPluginAsyncTypebox = async (_app) => {}
+const tags = ['accounts']
+
+/** Who may call the API. Only admins manage accounts; everyone may look at themself (see me-routes). */
+const accountsRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const adminOnly = app.requireRole('admin')
+
+  app.post('/accounts', {
+    preHandler: adminOnly,
+    schema: {
+      tags, operationId: 'createAccount', body: CreateAccountBody, response: { 201: AccountSchema },
+      summary: 'Create an account',
+      description: 'The role decides the one link required: supervisorId (supervisor), traineeId (trainee), organizationId (integrator), programIds (coordinator, optional). Other links are refused (422). Give the account a key with POST /accounts/{id}/api-keys.'
+    }
+  }, async (request, reply) => {
+    const row = await createAccount(app.db, contextOf(request), request.body)
+    return reply.code(201).header('location', `/v1/accounts/${row.id}`).send(withEtag(reply, row))
+  })
+
+  app.get('/accounts', {
+    preHandler: adminOnly,
+    schema: { tags, operationId: 'listAccounts', summary: 'List accounts, newest first', querystring: AccountListQuery, response: { 200: AccountPage } }
+  }, async (request) => {
+    const page = await listAccounts(app.db, request.query)
+    return { items: page.items.map(toAccount), nextCursor: page.nextCursor }
+  })
+
+  app.get('/accounts/:id', {
+    preHandler: adminOnly,
+    schema: { tags, operationId: 'getAccount', summary: 'Get an account', params: IdParams, response: { 200: AccountSchema } }
+  }, async (request, reply) => withEtag(reply, await getAccount(app.db, request.params.id)))
+
+  app.patch('/accounts/:id', {
+    preHandler: adminOnly,
+    schema: {
+      tags, operationId: 'updateAccount', params: IdParams, headers: IfMatchHeaders, body: UpdateAccountBody, response: { 200: AccountSchema },
+      summary: 'Change an account\'s name, email or (coordinators) programmes',
+      description: 'programIds replaces the coordinator\'s programmes. The role and its link never change: create another account instead.'
+    }
+  }, async (request, reply) =>
+    withEtag(reply, await updateAccountFields(app.db, contextOf(request), request.params.id, request.body, ifMatchOf(request))))
+
+  app.post('/accounts/:id/deactivate', {
+    preHandler: adminOnly,
+    schema: {
+      tags, operationId: 'deactivateAccount', params: IdParams, headers: IfMatchHeaders, response: { 200: AccountSchema },
+      summary: 'Deactivate an account: its API keys stop working at once',
+      description: 'The account and its keys are kept (reactivation restores them; revoke a key that may have leaked). The last active admin cannot be deactivated (409).'
+    }
+  }, async (request, reply) =>
+    withEtag(reply, await setAccountActive(app.db, contextOf(request), request.params.id, false, ifMatchOf(request))))
+
+  app.post('/accounts/:id/reactivate', {
+    preHandler: adminOnly,
+    schema: {
+      tags, operationId: 'reactivateAccount', params: IdParams, headers: IfMatchHeaders, response: { 200: AccountSchema },
+      summary: 'Reactivate an account: its unrevoked API keys work again'
+    }
+  }, async (request, reply) =>
+    withEtag(reply, await setAccountActive(app.db, contextOf(request), request.params.id, true, ifMatchOf(request))))
+
+  await app.register(apiKeysRoutes)
+  await app.register(meRoutes)
+}
 
 export default accountsRoutes

@@ -1,3 +1,4 @@
+import { and, desc, eq, gte, lt } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import { auditEvents } from '../../db/schema/index.ts'
 import type { RequestContext } from '../accounts/principal.ts'
@@ -22,4 +23,37 @@ export async function recordAudit(tx: Db, ctx: RequestContext | null, entry: Aud
     objectId: entry.objectId,
     changes: entry.changes ?? null
   })
+}
+
+export interface AuditQuery {
+  objectType?: string
+  objectId?: string
+  actorAccountId?: string
+  action?: string
+  from?: Date
+  to?: Date
+  /** Only events older than this id (the previous page's last). */
+  beforeId?: number
+  limit: number
+}
+
+export type AuditEventRow = typeof auditEvents.$inferSelect
+
+/**
+ * Newest first by id. The id is the log's own order, unique and increasing, so it alone is a
+ * stable keyset (timestamps are per transaction and can tie).
+ */
+export async function listAuditEvents(db: Db, q: AuditQuery): Promise<AuditEventRow[]> {
+  return db.select().from(auditEvents)
+    .where(and(
+      q.objectType === undefined ? undefined : eq(auditEvents.objectType, q.objectType),
+      q.objectId === undefined ? undefined : eq(auditEvents.objectId, q.objectId),
+      q.actorAccountId === undefined ? undefined : eq(auditEvents.actorAccountId, q.actorAccountId),
+      q.action === undefined ? undefined : eq(auditEvents.action, q.action),
+      q.from === undefined ? undefined : gte(auditEvents.occurredAt, q.from),
+      q.to === undefined ? undefined : lt(auditEvents.occurredAt, q.to),
+      q.beforeId === undefined ? undefined : lt(auditEvents.id, q.beforeId)
+    ))
+    .orderBy(desc(auditEvents.id))
+    .limit(q.limit + 1)
 }

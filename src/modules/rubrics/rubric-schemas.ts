@@ -42,3 +42,68 @@ export const RubricDefinitionSchema = Type.Object({
 export type RubricDefinition = Static<typeof RubricDefinitionSchema>
 export type RubricArea = Static<typeof AreaSchema>
 export type RubricCriterion = Static<typeof CriterionSchema>
+
+/** A rubric's stable key (the database accepts 2 to 63 characters). */
+export const RubricKey = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{1,62}$', description: 'Stable identifier of the rubric: lower-case letters, digits and hyphens.' })
+
+/** A rubric file: its key plus the definition's fields at the top level. */
+export const RubricFileSchema = Type.Object({
+  key: RubricKey,
+  ...RubricDefinitionSchema.properties
+}, { additionalProperties: false })
+
+export type RubricFile = Static<typeof RubricFileSchema>
+
+// ---- API payloads -------------------------------------------------------------------------------
+
+const VersionNumber = Type.Integer({ minimum: 1, maximum: 1_000_000 })
+const Timestamp = Type.String({ format: 'date-time' })
+const Status = Type.Union([Type.Literal('draft'), Type.Literal('published')])
+const Publish = Type.Optional(Type.Boolean({ default: false, description: 'Publish at once instead of leaving a draft.' }))
+
+export const CreateRubricBody = Type.Object({ key: RubricKey, definition: RubricDefinitionSchema, publish: Publish }, { additionalProperties: false })
+export const CreateVersionBody = Type.Object({ definition: RubricDefinitionSchema, publish: Publish }, { additionalProperties: false })
+export const UpdateVersionBody = Type.Object({ definition: RubricDefinitionSchema }, { additionalProperties: false })
+
+export const KeyParams = Type.Object({ key: RubricKey }, { additionalProperties: false })
+export const VersionParams = Type.Object({ key: RubricKey, version: VersionNumber }, { additionalProperties: false })
+export const VersionOrLatestParams = Type.Object({
+  key: RubricKey,
+  version: Type.String({ pattern: '^(latest|[1-9][0-9]{0,6})$', description: 'A version number, or `latest` for the latest published version.' })
+}, { additionalProperties: false })
+
+export const RubricVersionSummary = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  version: VersionNumber,
+  status: Status,
+  title: Type.String(),
+  contentHash: Type.String({ description: 'sha256 of the canonical JSON of the definition.' }),
+  createdAt: Timestamp,
+  publishedAt: Type.Union([Timestamp, Type.Null()])
+})
+
+export const RubricVersion = Type.Object({
+  ...RubricVersionSummary.properties,
+  rubricId: Type.String({ format: 'uuid' }),
+  key: RubricKey,
+  definition: RubricDefinitionSchema
+})
+
+export const RubricSummary = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  key: RubricKey,
+  title: Type.String({ description: 'Title of the latest published version (of the draft when none is published).' }),
+  latestPublishedVersion: Type.Union([VersionNumber, Type.Null()]),
+  draftVersion: Type.Union([VersionNumber, Type.Null()], { description: 'The open draft; always null for roles other than admin.' }),
+  createdAt: Timestamp
+})
+
+export const RubricDetail = Type.Object({
+  ...RubricSummary.properties,
+  versions: Type.Array(RubricVersionSummary, { description: 'Newest first; drafts are shown to admins only.' })
+})
+
+export type RubricVersionView = Static<typeof RubricVersion>
+export type RubricVersionSummaryView = Static<typeof RubricVersionSummary>
+export type RubricSummaryView = Static<typeof RubricSummary>
+export type RubricDetailView = Static<typeof RubricDetail>

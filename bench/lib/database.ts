@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto'
+import pg from 'pg'
+import { openDatabase, type Database } from '../../src/db/client.ts'
+import { deferCleanup } from './cleanup.ts'
+import { BenchSetupError } from './options.ts'
+
+export interface BenchDatabase {
+  /** The app's own database handle (drizzle over a pg.Pool of `poolMax`), migrated. */
+  database: Database
+  /** URL of the fresh database, for baselines that open their own pg.Pool. */
+  url: string
+  name: string
+  serverVersion: string
+  /** Closes the handle and drops the database; also runs on Ctrl-C. */
+  drop: () => Promise<void>
+}
+
+const describe = (url: URL) => `${url.hostname}:${url.port || '5432'}`
+
+async function adminQuery<T extends pg.QueryResultRow>(serverUrl: string, text: string): Promise<T[]> {
+  const client = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: 5000 })
+  try {
+    await client.connect()
+  } catch (err) {
+    throw new BenchSetupError(
+      `No Postgres server answered at ${describe(new URL(serverUrl))} (${(err as Error).message}).\n` +
+      'Start one, or point BENCH_DATABASE_URL (or DATABASE_URL) at a server where this user may create databases.'
+    )
+  }
+  try {
+    return (await client.query<T>(text)).rows
+  } finally {
+    await client.end()
+  }
+}
+
+/** A new database `rapport_bench_<random>` on the server, migrated; dropped again by `drop`. */
+export async function freshBenchDatabase(serverUrl: string, poolMax: number): Promise<BenchDatabase> {
+  const name = `rapport_bench_${randomBytes(5).toString('hex')}`
+  const [version] = await adminQuery<{ server_version: string }>(serverUrl, 'show server_version')
+  const url = new URL(serverUrl)
+  url.pathname = `/${name}`
+  let database: Database | undefined
+  // Registered before the database exists, so a Ctrl-C during creation still drops it.
+  const drop = deferCleanup(async () => {
+    await database?.close()
+    await adminQuery(serverUrl, `drop database if exists ${name} with (force)`)
+  })
+  try {
+    await adminQuery(serverUrl, `create database ${name}`)
+    database = await openDatabase({ url: url.toString(), poolMax })
+    await database.migrate()
+  } catch (err) {
+    await drop()
+    throw err
+  }
+  return { database, url: url.toString(), name, serverVersion: version?.server_version ?? 'unknown', drop }
+}

@@ -1,0 +1,72 @@
+import { fork } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import type { LatencySummary } from './stats.ts'
+
+/** One HTTP request of a load; every connection cycles through the list, each from its own offset. */
+export interface RequestSpec {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+  path: string
+  headers?: Record<string, string>
+  body?: string
+}
+
+export interface LoadJob {
+  /** Origin of the server under load, e.g. http://127.0.0.1:40123 (only loopback is allowed). */
+  origin: string
+  requests: RequestSpec[]
+  connections: number
+  durationSec: number
+}
+
+export interface LoadResult {
+  /** Responses received during the run, whatever their status. */
+  responses: number
+  durationSec: number
+  /** 2xx responses per second. */
+  rps: number
+  /** Mean size of a response (headers and body), to check that compared routes answer alike. */
+  bytesPerResponse: number
+  /** Over every response; a valid run has only 2xx ones. */
+  latencyMs: LatencySummary
+  statusCodes: Record<string, number>
+  non2xx: number
+  /** Connection errors and timeouts (timeouts are counted in both). */
+  errors: number
+  timeouts: number
+  /** The first non-2xx answer, so a broken run says why. */
+  firstFailure?: { status: number; body: string }
+}
+
+const WORKER = fileURLToPath(new URL('./load-worker.ts', import.meta.url))
+
+/**
+ * Runs autocannon in a child process, so the load generator does not share an event loop with the
+ * server under test (both still share the machine's CPUs, equally for every route measured).
+ */
+export function runLoad(job: LoadJob): Promise<LoadResult> {
+  const origin = new URL(job.origin)
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(origin.hostname)) {
+    return Promise.reject(new Error(`refusing to send load to ${origin.host}: benchmarks only target this machine`))
+  }
+  return new Promise((resolve, reject) => {
+    const child = fork(WORKER, { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    let settled = false
+    const finish = (fn: () => void) => {
+      if (settled) return
+      settled = true
+      clearTimeout(guard)
+      fn()
+    }
+    // autocannon stops by itself; this guard only catches a hung child.
+    const guard = setTimeout(() => {
+      child.kill('SIGKILL')
+      finish(() => reject(new Error(`load generator did not finish within ${job.durationSec + 60} s`)))
+    }, (job.durationSec + 60) * 1000)
+    child.once('message', (message: { result?: LoadResult; error?: string }) => {
+      finish(() => message.result ? resolve(message.result) : reject(new Error(`load generator failed: ${message.error}`)))
+    })
+    child.once('error', (err) => finish(() => reject(err)))
+    child.once('exit', (code) => finish(() => reject(new Error(`load generator exited (${code}) without a result`))))
+    child.send(job)
+  })
+}

@@ -1,0 +1,73 @@
+import type { Db } from '../../db/client.ts'
+import { ERRORS } from '../../errors.ts'
+import { decodeCursor, toPage } from '../../lib/pagination.ts'
+import type { PageRequest } from '../../lib/crud.ts'
+import { recordAudit } from '../audit/audit-repository.ts'
+import { generateApiKey } from './api-key.ts'
+import { findAccount, lockAccount } from './accounts-repository.ts'
+import { toAccount } from './accounts-service.ts'
+import type { ApiKey, CreatedApiKey, Me } from './accounts-schemas.ts'
+import {
+  countUnrevokedKeys, findApiKey, insertApiKey, listApiKeys as selectApiKeys, revokeApiKey as markRevoked, type ApiKeyRow
+} from './api-keys-repository.ts'
+import type { RequestContext } from './principal.ts'
+
+/** Enough for rotation and a few machines; a bound keeps a leaked key from minting keys without end. */
+export const MAX_UNREVOKED_KEYS = 10
+
+const iso = (d: Date | null) => d?.toISOString() ?? null
+
+export const toApiKey = (row: ApiKeyRow): ApiKey => ({
+  ...row, createdAt: row.createdAt.toISOString(), lastUsedAt: iso(row.lastUsedAt), revokedAt: iso(row.revokedAt)
+})
+
+/** The secret exists in clear only in this function's result: the database gets its hash. */
+export async function createApiKey(db: Db, ctx: RequestContext, accountId: string, name: string): Promise<CreatedApiKey> {
+  return db.transaction(async (tx) => {
+    const account = await lockAccount(tx, accountId)
+    if (!account) throw ERRORS.notFound('account', accountId)
+    if (!account.active) throw ERRORS.conflict('The account is deactivated; reactivate it before giving it a key.')
+    if (await countUnrevokedKeys(tx, accountId) >= MAX_UNREVOKED_KEYS) {
+      throw ERRORS.conflict(`An account may hold at most ${MAX_UNREVOKED_KEYS} unrevoked API keys; revoke one first.`)
+    }
+    const secret = generateApiKey()
+    const row = await insertApiKey(tx, { accountId, name, prefix: secret.prefix, keyHash: secret.hash, createdBy: ctx.principal.accountId })
+    await recordAudit(tx, ctx, { action: 'api_key.create', objectType: 'api_key', objectId: row.id, changes: { accountId, name, prefix: row.prefix } })
+    return { id: row.id, accountId, name: row.name, prefix: row.prefix, createdAt: row.createdAt.toISOString(), key: secret.key }
+  })
+}
+
+export async function listApiKeys(db: Db, accountId: string, page: PageRequest): Promise<{ items: ApiKey[]; nextCursor: string | null }> {
+  if (!await findAccount(db, accountId)) throw ERRORS.notFound('account', accountId)
+  const rows = await selectApiKeys(db, accountId, decodeCursor(page.cursor), page.limit)
+  const { items, nextCursor } = toPage(rows, page.limit)
+  return { items: items.map(toApiKey), nextCursor }
+}
+
+/**
+ * Admins revoke any key; everyone else only their own (another account's key is not found). The
+ * key answers 401 from the next request on. Revoking a revoked key changes nothing.
+ */
+export async function revokeApiKey(db: Db, ctx: RequestContext, keyId: string): Promise<ApiKey> {
+  return db.transaction(async (tx) => {
+    const key = await findApiKey(tx, keyId, { lock: true })
+    const mayRevoke = ctx.principal.role === 'admin' || key?.accountId === ctx.principal.accountId
+    if (!key || !mayRevoke) throw ERRORS.notFound('API key', keyId)
+    if (key.revokedAt) return toApiKey(key)
+    const revoked = await markRevoked(tx, keyId)
+    await recordAudit(tx, ctx, {
+      action: 'api_key.revoke',
+      objectType: 'api_key',
+      objectId: keyId,
+      changes: { accountId: key.accountId, revokedAt: { from: null, to: iso(revoked.revokedAt) } }
+    })
+    return toApiKey(revoked)
+  })
+}
+
+export async function describeCaller(db: Db, ctx: RequestContext): Promise<Me> {
+  const [account, key] = await Promise.all([findAccount(db, ctx.principal.accountId), findApiKey(db, ctx.principal.apiKeyId)])
+  // Both existed a moment ago, when this request authenticated; rows are never deleted.
+  if (!account || !key) throw ERRORS.unauthorized()
+  return { account: toAccount(account), apiKey: { id: key.id, name: key.name, prefix: key.prefix } }
+}

@@ -1,0 +1,52 @@
+import { and, eq, exists, gte, isNull, lte, ne, not, or, sql, type SQL } from 'drizzle-orm'
+import type { Db } from '../../db/client.ts'
+import { assignments, trainees } from '../../db/schema/index.ts'
+import type { Principal } from '../accounts/principal.ts'
+import { traineeScope } from '../access/access.ts'
+import type { AssignmentListFilter } from './assignments-schemas.ts'
+
+const NOTHING = sql`false`
+
+/**
+ * Which assignments the caller may see: a supervisor their own (past ones too); coordinators and
+ * integrators those of the trainees they can see (their programmes, their organization). Trainees none.
+ */
+export function assignmentScope(p: Principal): SQL | undefined {
+  switch (p.role) {
+    case 'admin': return undefined
+    case 'supervisor': return p.supervisorId ? eq(assignments.supervisorId, p.supervisorId) : NOTHING
+    case 'trainee': return NOTHING
+    case 'coordinator':
+    case 'integrator': return exists(sql`(select 1 from ${trainees} where ${and(eq(trainees.id, assignments.traineeId), traineeScope(p))})`)
+  }
+}
+
+const isCurrent = and(
+  eq(assignments.active, true),
+  lte(assignments.startsOn, sql`current_date`),
+  or(isNull(assignments.endsOn), gte(assignments.endsOn, sql`current_date`))
+)!
+
+export function assignmentFilters(q: AssignmentListFilter): (SQL | undefined)[] {
+  return [
+    q.supervisorId === undefined ? undefined : eq(assignments.supervisorId, q.supervisorId),
+    q.traineeId === undefined ? undefined : eq(assignments.traineeId, q.traineeId),
+    q.current === undefined ? undefined : q.current ? isCurrent : not(isCurrent),
+    q.active === undefined ? undefined : eq(assignments.active, q.active)
+  ]
+}
+
+export interface Period { supervisorId: string; traineeId: string; startsOn: string; endsOn: string | null }
+
+/** An active assignment of the same supervisor to the same trainee whose dates overlap the period. */
+export async function findOverlapping(db: Db, period: Period, exceptId?: string) {
+  const [row] = await db.select({ id: assignments.id, startsOn: assignments.startsOn, endsOn: assignments.endsOn }).from(assignments).where(and(
+    eq(assignments.supervisorId, period.supervisorId),
+    eq(assignments.traineeId, period.traineeId),
+    eq(assignments.active, true),
+    exceptId === undefined ? undefined : ne(assignments.id, exceptId),
+    period.endsOn === null ? undefined : lte(assignments.startsOn, period.endsOn),
+    or(isNull(assignments.endsOn), gte(assignments.endsOn, period.startsOn))
+  )).limit(1)
+  return row
+}

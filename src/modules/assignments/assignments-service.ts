@@ -1,0 +1,58 @@
+import type { Db } from '../../db/client.ts'
+import { assignments, supervisors, trainees } from '../../db/schema/index.ts'
+import { ERRORS } from '../../errors.ts'
+import { getRow, insertAudited, listRows, lockForWrite, requireReference, setActiveInScope, updateAudited } from '../../lib/crud.ts'
+import { checkDateRange } from '../../lib/date-range.ts'
+import type { RequestContext } from '../accounts/principal.ts'
+import { traineeScope } from '../access/access.ts'
+import { supervisorScope } from '../supervisors/supervisors-repository.ts'
+import { assignmentFilters, assignmentScope, findOverlapping, type Period } from './assignments-repository.ts'
+import type { AssignmentListFilter, CreateAssignment, UpdateAssignment } from './assignments-schemas.ts'
+
+const OBJECT = 'assignment'
+
+/** Two active assignments of one pairing may not overlap: which one an observation falls under would be ambiguous. */
+async function checkNoOverlap(tx: Db, period: Period, exceptId?: string) {
+  checkDateRange(period.startsOn, period.endsOn)
+  const other = await findOverlapping(tx, period, exceptId)
+  if (other) {
+    throw ERRORS.conflict(`This supervisor is already assigned to this trainee from ${other.startsOn} to ${other.endsOn ?? 'open end'}; `
+      + 'end or change that assignment first.', { conflictingAssignmentId: other.id })
+  }
+}
+
+export function createAssignment(db: Db, ctx: RequestContext, body: CreateAssignment) {
+  return db.transaction(async (tx) => {
+    // A coordinator may assign any supervisor, but only to trainees of their own programmes.
+    await requireReference(tx, supervisors, body.supervisorId, supervisorScope(ctx.principal), '/supervisorId', 'supervisor')
+    await requireReference(tx, trainees, body.traineeId, traineeScope(ctx.principal), '/traineeId', 'trainee')
+    const period = { supervisorId: body.supervisorId, traineeId: body.traineeId, startsOn: body.startsOn, endsOn: body.endsOn ?? null }
+    await checkNoOverlap(tx, period)
+    return insertAudited(tx, ctx, assignments, OBJECT, period)
+  })
+}
+
+export function getAssignment(db: Db, ctx: RequestContext, id: string) {
+  return getRow(db, assignments, id, assignmentScope(ctx.principal), OBJECT)
+}
+
+export function listAssignments(db: Db, ctx: RequestContext, query: AssignmentListFilter) {
+  return listRows(db, assignments, [assignmentScope(ctx.principal), ...assignmentFilters(query)], query)
+}
+
+export function updateAssignment(db: Db, ctx: RequestContext, id: string, patch: UpdateAssignment, ifMatch: string | undefined) {
+  return db.transaction(async (tx) => {
+    const current = await lockForWrite(tx, assignments, id, assignmentScope(ctx.principal), OBJECT, ifMatch)
+    const period = { ...current, startsOn: patch.startsOn ?? current.startsOn, endsOn: patch.endsOn === undefined ? current.endsOn : patch.endsOn }
+    if (current.active) await checkNoOverlap(tx, period, id)
+    else checkDateRange(period.startsOn, period.endsOn)
+    return updateAudited(tx, ctx, { table: assignments, objectType: OBJECT, current, patch })
+  })
+}
+
+export function setAssignmentActive(db: Db, ctx: RequestContext, id: string, active: boolean, ifMatch: string | undefined) {
+  return setActiveInScope(db, ctx, {
+    table: assignments, objectType: OBJECT, scope: assignmentScope(ctx.principal), id, active, ifMatch,
+    check: (tx, current) => (active ? checkNoOverlap(tx, current, id) : Promise.resolve())
+  })
+}

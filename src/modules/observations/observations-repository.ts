@@ -1,0 +1,185 @@
+import { and, asc, eq, gte, inArray, lte, sql, type SQL } from 'drizzle-orm'
+import type { Db } from '../../db/client.ts'
+import {
+  accounts, auditEvents, cohorts, observationRevisions, observationScores, observations, programs, supervisors, trainees
+} from '../../db/schema/index.ts'
+import { keyset, type Cursor } from '../../lib/pagination.ts'
+import type { Principal, RequestContext } from '../accounts/principal.ts'
+import { currentAssignment } from '../access/access.ts'
+import type { ScoreState } from './observation-edits.ts'
+import type { ObservationRow } from './observation-view.ts'
+import type { ObservationView } from './observations-schemas.ts'
+
+type RevisionKind = typeof observationRevisions.$inferInsert['kind']
+
+const TRUE = sql`true`
+
+/**
+ * Everything creating an observation depends on, in one query: is the trainee visible to the caller,
+ * where do they stand (cohort, programme, pinned rubric version), and was the supervisor assigned to
+ * them on the session date. Prepared once per database and role (building a query of this size
+ * costs more CPU than running it), with the caller's trainee scope of access.ts: everything for an
+ * admin, a current assignment for a supervisor. No other role records observations.
+ */
+function placementQuery(db: Db, role: 'admin' | 'supervisor') {
+  const supervisorId = sql.placeholder('supervisorId')
+  return db
+    .select({
+      visible: sql<boolean>`${role === 'admin' ? TRUE : currentAssignment(sql.placeholder('callerSupervisorId'), trainees.id)}`,
+      traineeActive: trainees.active,
+      cohortId: cohorts.id,
+      cohortActive: cohorts.active,
+      programId: programs.id,
+      programActive: programs.active,
+      rubricVersionId: programs.rubricVersionId,
+      assigned: sql<boolean>`${currentAssignment(supervisorId, trainees.id, sql`${sql.placeholder('sessionDate')}::date`)}`,
+      supervisorActive: sql<boolean>`exists (select 1 from ${supervisors} where ${and(eq(supervisors.id, supervisorId), eq(supervisors.active, true))})`
+    })
+    .from(trainees)
+    .leftJoin(cohorts, eq(cohorts.id, trainees.cohortId))
+    .leftJoin(programs, eq(programs.id, cohorts.programId))
+    .where(eq(trainees.id, sql.placeholder('traineeId')))
+    .prepare(`observation_placement_${role}`)
+}
+
+type PlacementQuery = ReturnType<typeof placementQuery>
+const placementQueries = new WeakMap<Db, Map<string, PlacementQuery>>()
+
+export async function findCreateTarget(db: Db, p: Principal, traineeId: string, supervisorId: string, sessionDate: string) {
+  if (p.role !== 'admin' && p.role !== 'supervisor') throw new Error(`role ${p.role} does not record observations`)
+  let queries = placementQueries.get(db)
+  if (!queries) placementQueries.set(db, queries = new Map())
+  let query = queries.get(p.role)
+  if (!query) queries.set(p.role, query = placementQuery(db, p.role))
+  const [row] = await query.execute({ traineeId, supervisorId, sessionDate, callerSupervisorId: p.supervisorId })
+  return row
+}
+
+export async function wasAssignedOn(db: Db, supervisorId: string, traineeId: string, date: string): Promise<boolean> {
+  const [row] = await db.select({ assigned: sql<boolean>`${currentAssignment(supervisorId, trainees.id, date)}` })
+    .from(trainees).where(eq(trainees.id, traineeId))
+  return row?.assigned === true
+}
+
+/** The current scores of an observation, as one JSON column of the same query. */
+const scoresJson = sql<ScoreState[]>`coalesce((
+  select json_agg(json_build_object(
+    'criterionKey', s.criterion_key, 'areaKey', s.area_key, 'levelValue', s.level_value,
+    'notObserved', s.not_observed, 'evidence', s.evidence))
+  from ${observationScores} s where s.observation_id = ${observations.id}), '[]'::json)`
+
+export interface LoadedObservation {
+  row: ObservationRow
+  scores: ScoreState[]
+}
+
+/** One observation within the caller's scope, with its scores; `forUpdate` locks it for a write. */
+export async function findObservation(db: Db, id: string, scope: SQL | undefined, forUpdate = false): Promise<LoadedObservation | undefined> {
+  const query = db.select({ row: observations, scores: scoresJson }).from(observations).where(and(eq(observations.id, id), scope))
+  const [found] = forUpdate ? await query.for('update', { of: observations }) : await query
+  return found
+}
+
+export interface ListFilters {
+  traineeId?: string
+  supervisorId?: string
+  programId?: string
+  status?: ObservationRow['status']
+  from?: string
+  to?: string
+}
+
+export async function listObservations(db: Db, scope: SQL | undefined, f: ListFilters, cursor: Cursor | undefined, limit: number): Promise<LoadedObservation[]> {
+  const page = keyset(observations.createdAt, observations.id, cursor)
+  return db
+    .select({ row: observations, scores: scoresJson })
+    .from(observations)
+    .where(and(
+      scope,
+      f.traineeId ? eq(observations.traineeId, f.traineeId) : undefined,
+      f.supervisorId ? eq(observations.supervisorId, f.supervisorId) : undefined,
+      f.programId ? eq(observations.programId, f.programId) : undefined,
+      f.status ? eq(observations.status, f.status) : undefined,
+      f.from ? gte(observations.sessionDate, f.from) : undefined,
+      f.to ? lte(observations.sessionDate, f.to) : undefined,
+      page.where
+    ))
+    .orderBy(...page.orderBy)
+    .limit(limit + 1)
+}
+
+/** All scores in one statement. */
+export async function insertScores(db: Db, observationId: string, scores: ScoreState[]): Promise<void> {
+  if (scores.length === 0) return
+  await db.insert(observationScores).values(scores.map((s) => ({ observationId, ...s })))
+}
+
+export async function replaceScores(db: Db, observationId: string, scores: ScoreState[]): Promise<void> {
+  await db.delete(observationScores).where(eq(observationScores.observationId, observationId))
+  await insertScores(db, observationId, scores)
+}
+
+/** Guarded by the revision read under lock, so a lost update is impossible even without the lock. */
+export async function updateObservation(db: Db, id: string, expectedRevision: number, set: Partial<typeof observations.$inferInsert>): Promise<void> {
+  const done = await db.update(observations).set(set)
+    .where(and(eq(observations.id, id), eq(observations.revision, expectedRevision)))
+    .returning({ id: observations.id })
+  if (done.length !== 1) throw new Error(`observation ${id} changed during the update`)
+}
+
+export interface NewRevision {
+  observationId: string
+  revision: number
+  kind: RevisionKind
+  reason?: string | null
+  snapshot: ObservationView
+  actorAccountId: string
+  createdAt: Date
+}
+
+export async function insertRevision(db: Db, rev: NewRevision): Promise<void> {
+  await db.insert(observationRevisions).values({ ...rev, snapshot: rev.snapshot as unknown as Record<string, unknown> })
+}
+
+export async function listRevisions(db: Db, observationId: string, kinds: RevisionKind[] | undefined, revision?: number) {
+  const rows = await db
+    .select({
+      revision: observationRevisions.revision,
+      kind: observationRevisions.kind,
+      reason: observationRevisions.reason,
+      actorAccountId: observationRevisions.actorAccountId,
+      actorName: accounts.name,
+      createdAt: observationRevisions.createdAt,
+      snapshot: observationRevisions.snapshot
+    })
+    .from(observationRevisions)
+    .leftJoin(accounts, eq(accounts.id, observationRevisions.actorAccountId))
+    .where(and(
+      eq(observationRevisions.observationId, observationId),
+      kinds ? inArray(observationRevisions.kind, kinds) : undefined,
+      revision === undefined ? undefined : eq(observationRevisions.revision, revision)
+    ))
+    .orderBy(asc(observationRevisions.revision))
+  return rows.map((r) => ({
+    revision: r.revision,
+    kind: r.kind,
+    reason: r.reason,
+    actor: r.actorAccountId ? { accountId: r.actorAccountId, name: r.actorName ?? '' } : null,
+    createdAt: r.createdAt.toISOString(),
+    snapshot: r.snapshot as unknown as ObservationView
+  }))
+}
+
+const auditValues = (ctx: RequestContext, id: string, changes: Record<string, unknown>) => ({
+  actorAccountId: ctx.principal.accountId, requestId: ctx.requestId,
+  action: 'observation.read', objectType: 'observation', objectId: id, changes
+})
+
+/**
+ * One 'observation.read' audit row per observation a list returned, in a single statement (the same
+ * row shape recordAudit writes; a list page must not cost one round trip per item).
+ */
+export async function recordReads(db: Db, ctx: RequestContext, reads: Array<{ id: string; changes: Record<string, unknown> }>): Promise<void> {
+  if (reads.length === 0) return
+  await db.insert(auditEvents).values(reads.map((r) => auditValues(ctx, r.id, r.changes)))
+}

@@ -1,0 +1,31 @@
+import type { Db } from '../../db/client.ts'
+import { organizations } from '../../db/schema/index.ts'
+import { activeFilter, getRow, insertAudited, lockForWrite, listRows, setActiveInScope, updateAudited } from '../../lib/crud.ts'
+import type { RequestContext } from '../accounts/principal.ts'
+import { organizationScope } from './organizations-repository.ts'
+import type { CreateOrganization, OrganizationListFilter, UpdateOrganization } from './organizations-schemas.ts'
+
+const OBJECT = 'organization'
+
+export function createOrganization(db: Db, ctx: RequestContext, body: CreateOrganization) {
+  return db.transaction((tx) => insertAudited(tx, ctx, organizations, OBJECT, body))
+}
+
+export function getOrganization(db: Db, ctx: RequestContext, id: string) {
+  return getRow(db, organizations, id, organizationScope(ctx.principal), OBJECT)
+}
+
+export function listOrganizations(db: Db, ctx: RequestContext, query: OrganizationListFilter) {
+  return listRows(db, organizations, [organizationScope(ctx.principal), activeFilter(organizations, query.active)], query)
+}
+
+export function updateOrganization(db: Db, ctx: RequestContext, id: string, patch: UpdateOrganization, ifMatch: string | undefined) {
+  return db.transaction(async (tx) => {
+    const current = await lockForWrite(tx, organizations, id, organizationScope(ctx.principal), OBJECT, ifMatch)
+    return updateAudited(tx, ctx, { table: organizations, objectType: OBJECT, current, patch })
+  })
+}
+
+export function setOrganizationActive(db: Db, ctx: RequestContext, id: string, active: boolean, ifMatch: string | undefined) {
+  return setActiveInScope(db, ctx, { table: organizations, objectType: OBJECT, scope: organizationScope(ctx.principal), id, active, ifMatch })
+}

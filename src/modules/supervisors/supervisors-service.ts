@@ -1,0 +1,41 @@
+import type { Db } from '../../db/client.ts'
+import { organizations, supervisors } from '../../db/schema/index.ts'
+import { getRow, insertAudited, listRows, lockForWrite, requireReference, setActiveInScope, updateAudited } from '../../lib/crud.ts'
+import type { RequestContext } from '../accounts/principal.ts'
+import { organizationScope } from '../organizations/organizations-repository.ts'
+import { supervisorFilters, supervisorScope } from './supervisors-repository.ts'
+import type { CreateSupervisor, SupervisorListFilter, UpdateSupervisor } from './supervisors-schemas.ts'
+
+const OBJECT = 'supervisor'
+
+export function createSupervisor(db: Db, ctx: RequestContext, body: CreateSupervisor) {
+  return db.transaction(async (tx) => {
+    // An integrator sees only its own organization, so it can create supervisors only there.
+    await requireReference(tx, organizations, body.organizationId, organizationScope(ctx.principal), '/organizationId', 'organization')
+    return insertAudited(tx, ctx, supervisors, OBJECT, {
+      organizationId: body.organizationId, name: body.name, email: body.email, discipline: body.discipline ?? null
+    })
+  })
+}
+
+export function getSupervisor(db: Db, ctx: RequestContext, id: string) {
+  return getRow(db, supervisors, id, supervisorScope(ctx.principal), OBJECT)
+}
+
+export function listSupervisors(db: Db, ctx: RequestContext, query: SupervisorListFilter) {
+  return listRows(db, supervisors, [supervisorScope(ctx.principal), ...supervisorFilters(query)], query)
+}
+
+export function updateSupervisor(db: Db, ctx: RequestContext, id: string, patch: UpdateSupervisor, ifMatch: string | undefined) {
+  return db.transaction(async (tx) => {
+    const current = await lockForWrite(tx, supervisors, id, supervisorScope(ctx.principal), OBJECT, ifMatch)
+    if (patch.organizationId !== undefined && patch.organizationId !== current.organizationId) {
+      await requireReference(tx, organizations, patch.organizationId, organizationScope(ctx.principal), '/organizationId', 'organization')
+    }
+    return updateAudited(tx, ctx, { table: supervisors, objectType: OBJECT, current, patch })
+  })
+}
+
+export function setSupervisorActive(db: Db, ctx: RequestContext, id: string, active: boolean, ifMatch: string | undefined) {
+  return setActiveInScope(db, ctx, { table: supervisors, objectType: OBJECT, scope: supervisorScope(ctx.principal), id, active, ifMatch })
+}
