@@ -2,7 +2,7 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'data/**', 'migrations/**', '.tap/**', 'coverage/**'] },
+  { ignores: ['node_modules/**', 'data/**', 'migrations/**', '.tap/**', 'coverage/**', 'tmp/**', 'bench/results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -13,7 +13,7 @@ export default tseslint.config(
     }
   },
   {
-    files: ['src/config.ts', 'test/helpers/**', 'bench/**', 'drizzle.config.ts'],
+    files: ['src/config.ts', 'test/**', 'bench/**', 'drizzle.config.ts'],
     rules: { 'no-restricted-properties': 'off' }
   }
 )

@@ -14,10 +14,10 @@ export const ConfigSchema = Type.Object({
   ADMIN_API_KEY: Type.Optional(Type.String({ minLength: 32 })),
   RUBRICS_DIR: Type.String({ default: './rubrics' }),
   LOAD_RUBRICS_ON_START: Type.Boolean({ default: true }),
-  LOG_LEVEL: Type.Union(
-    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
-    { default: 'info' }
-  ),
+  LOG_LEVEL: Type.Union([
+    Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'),
+    Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')
+  ], { default: 'info' }),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 262_144 }),
   PUBLIC_BASE_URL: Type.String({ default: 'http://localhost:3000' }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 10_000 })

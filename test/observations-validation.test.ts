@@ -1,6 +1,6 @@
 import t from 'tap'
 import { eq } from 'drizzle-orm'
-import { programs } from '../src/db/schema/index.ts'
+import { assignments, programs } from '../src/db/schema/index.ts'
 import { buildTestApp, client } from './helpers/app.ts'
 import { assign, makeTrainee, makeWorld } from './helpers/factories.ts'
 import { completeScores, countRows, createObservation, ifMatch, pointers, session } from './helpers/observations.ts'
@@ -105,6 +105,25 @@ t.test('observation validation', async (t) => {
       const res = await client(app, w.keys[role]).post('/v1/observations', { body: session(w.trainee.id) })
       t.equal(res.statusCode, 403, `a ${role} may not record observations`)
     }
+  })
+
+  await t.test('a placement that changed since the last observation is noticed by the write itself', async (t) => {
+    const body = session(w.trainee.id, { scores: completeScores(), submit: true })
+    t.equal((await supervisor.post('/v1/observations', { body })).statusCode, 201, 'recorded once, so the trainee\'s programme is remembered')
+    const before = await countRows(db)
+
+    await db.update(programs).set({ active: false }).where(eq(programs.id, w.program.id))
+    const inactive = await supervisor.post('/v1/observations', { body })
+    await db.update(programs).set({ active: true }).where(eq(programs.id, w.program.id))
+    t.equal(inactive.statusCode, 422, 'a deactivated programme is refused')
+    t.match(inactive.json().errors, [{ pointer: '/traineeId', detail: /no longer active/ }])
+
+    await db.update(assignments).set({ active: false }).where(eq(assignments.traineeId, w.trainee.id))
+    const unassigned = await supervisor.post('/v1/observations', { body })
+    await db.update(assignments).set({ active: true }).where(eq(assignments.traineeId, w.trainee.id))
+    t.equal(unassigned.statusCode, 404, 'a trainee no longer assigned is not found')
+    t.same(await countRows(db), before, 'nothing was written by either')
+    t.equal((await supervisor.post('/v1/observations', { body })).statusCode, 201, 'and once restored, recording works again')
   })
 
   await t.test('draft saves are validated the same way and leave nothing half-written', async (t) => {

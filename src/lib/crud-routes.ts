@@ -31,7 +31,7 @@ export function activationRoutes<R extends Managed>(app: TypeboxApp, o: Activati
   for (const active of [false, true]) {
     const verb = active ? 'reactivate' : 'deactivate'
     app.post(`${o.path}/:id/${verb}`, {
-      preHandler: app.requireRole(...o.roles),
+      onRequest: app.requireRole(...o.roles),
       schema: {
         tags: [o.tag],
         operationId: `${verb}${o.name}`,

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { ERRORS } from '../errors.ts'
 import { hashApiKey } from '../modules/accounts/api-key.ts'
-import { findPrincipalByKeyHash, touchApiKey } from '../modules/accounts/auth-repository.ts'
+import { findPrincipalByKeyHash, touchApiKey, TOUCH_INTERVAL_MS } from '../modules/accounts/auth-repository.ts'
 import type { Principal, RequestContext, Role } from '../modules/accounts/principal.ts'
 
 declare module 'fastify' {
@@ -12,7 +12,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** onRequest hook: requires a valid API key. Registered on the /v1 scope. */
     authenticate: (request: FastifyRequest) => Promise<void>
-    /** preHandler hook factory: the caller's role must be one of these. */
+    /** Route onRequest hook factory: the caller's role must be one of these. It runs before body
+     * validation, so a role that may never do this gets 403, not a list of problems with its body. */
     requireRole: (...allowed: Role[]) => (request: FastifyRequest) => Promise<void>
   }
 }
@@ -32,11 +33,13 @@ export default fp(async function authPlugin(app: FastifyInstance) {
     const header = request.headers.authorization
     const match = header ? BEARER.exec(header) : null
     if (!match?.[1]) throw ERRORS.unauthorized()
-    const principal = await findPrincipalByKeyHash(app.db, hashApiKey(match[1]))
-    if (!principal) throw ERRORS.unauthorized('The API key is not valid, or has been revoked.')
-    request.principal = principal
-    // Last-use tracking must never fail or slow the request it describes.
-    touchApiKey(app.db, principal.apiKeyId).catch((err: unknown) => request.log.warn({ err }, 'could not record API key use'))
+    const found = await findPrincipalByKeyHash(app.db, hashApiKey(match[1]))
+    if (!found) throw ERRORS.unauthorized('The API key is not valid, or has been revoked.')
+    request.principal = found.principal
+    if (found.lastUsedAt === null || Date.now() - found.lastUsedAt.getTime() >= TOUCH_INTERVAL_MS) {
+      // Last-use tracking must never fail or slow the request it describes.
+      touchApiKey(app.db, found.principal.apiKeyId).catch((err: unknown) => request.log.warn({ err }, 'could not record API key use'))
+    }
   })
 
   app.decorate('requireRole', (...allowed: Role[]) => async (request: FastifyRequest) => {

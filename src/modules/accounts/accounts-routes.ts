@@ -15,7 +15,7 @@ const accountsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const adminOnly = app.requireRole('admin')
 
   app.post('/accounts', {
-    preHandler: adminOnly,
+    onRequest: adminOnly,
     schema: {
       tags, operationId: 'createAccount', body: CreateAccountBody, response: { 201: AccountSchema },
       summary: 'Create an account',
@@ -27,7 +27,7 @@ const accountsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/accounts', {
-    preHandler: adminOnly,
+    onRequest: adminOnly,
     schema: { tags, operationId: 'listAccounts', summary: 'List accounts, newest first', querystring: AccountListQuery, response: { 200: AccountPage } }
   }, async (request) => {
     const page = await listAccounts(app.db, request.query)
@@ -35,12 +35,12 @@ const accountsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/accounts/:id', {
-    preHandler: adminOnly,
+    onRequest: adminOnly,
     schema: { tags, operationId: 'getAccount', summary: 'Get an account', params: IdParams, response: { 200: AccountSchema } }
   }, async (request, reply) => withEtag(reply, await getAccount(app.db, request.params.id)))
 
   app.patch('/accounts/:id', {
-    preHandler: adminOnly,
+    onRequest: adminOnly,
     schema: {
       tags, operationId: 'updateAccount', params: IdParams, headers: IfMatchHeaders, body: UpdateAccountBody, response: { 200: AccountSchema },
       summary: 'Change an account\'s name, email or (coordinators) programmes',
@@ -50,7 +50,7 @@ const accountsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     withEtag(reply, await updateAccountFields(app.db, contextOf(request), request.params.id, request.body, ifMatchOf(request))))
 
   app.post('/accounts/:id/deactivate', {
-    preHandler: adminOnly,
+    onRequest: adminOnly,
     schema: {
       tags, operationId: 'deactivateAccount', params: IdParams, headers: IfMatchHeaders, response: { 200: AccountSchema },
       summary: 'Deactivate an account: its API keys stop working at once',
@@ -60,7 +60,7 @@ const accountsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     withEtag(reply, await setAccountActive(app.db, contextOf(request), request.params.id, false, ifMatchOf(request))))
 
   app.post('/accounts/:id/reactivate', {
-    preHandler: adminOnly,
+    onRequest: adminOnly,
     schema: {
       tags, operationId: 'reactivateAccount', params: IdParams, headers: IfMatchHeaders, response: { 200: AccountSchema },
       summary: 'Reactivate an account: its unrevoked API keys work again'

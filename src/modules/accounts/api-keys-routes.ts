@@ -17,7 +17,7 @@ const apiKeysRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const adminOnly = app.requireRole('admin')
 
   app.post('/accounts/:id/api-keys', {
-    preHandler: adminOnly,
+    onRequest: adminOnly,
     schema: {
       tags, operationId: 'createAccountApiKey', summary: 'Issue an API key for an account', description: CREATED,
       params: IdParams, body: CreateApiKeyBody, response: { 201: CreatedApiKeySchema }
@@ -26,7 +26,7 @@ const apiKeysRoutes: FastifyPluginAsyncTypebox = async (app) => {
     reply.code(201).send(await createApiKey(app.db, contextOf(request), request.params.id, request.body.name)))
 
   app.get('/accounts/:id/api-keys', {
-    preHandler: adminOnly,
+    onRequest: adminOnly,
     schema: {
       tags, operationId: 'listAccountApiKeys', summary: 'List an account\'s API keys (never their secrets), newest first',
       params: IdParams, querystring: ApiKeyListQuery, response: { 200: ApiKeyPage }

@@ -3,8 +3,8 @@ import type { Db } from '../../db/client.ts'
 import { accounts, apiKeys, coordinatorPrograms } from '../../db/schema/index.ts'
 import type { Principal } from './principal.ts'
 
-/** Resolves an API key hash to its (active, unrevoked) account in one query. */
-export async function findPrincipalByKeyHash(db: Db, keyHash: string): Promise<Principal | undefined> {
+/** Resolves an API key hash to its (active, unrevoked) account in one query, with the key's last use. */
+export async function findPrincipalByKeyHash(db: Db, keyHash: string): Promise<{ principal: Principal; lastUsedAt: Date | null } | undefined> {
   const [row] = await db
     .select({
       accountId: accounts.id,
@@ -22,11 +22,13 @@ export async function findPrincipalByKeyHash(db: Db, keyHash: string): Promise<P
     .where(and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt), eq(accounts.active, true)))
     .limit(1)
   if (!row) return undefined
-  const { lastUsedAt: _lastUsedAt, ...principal } = row
-  return principal
+  const { lastUsedAt, ...principal } = row
+  return { principal, lastUsedAt }
 }
 
-/** Records use at most once a minute per key, so authentication stays a read on the hot path. */
+/** Last use is kept to the minute, so authentication stays a read on the hot path. */
+export const TOUCH_INTERVAL_MS = 60_000
+
 export async function touchApiKey(db: Db, apiKeyId: string): Promise<void> {
   await db
     .update(apiKeys)

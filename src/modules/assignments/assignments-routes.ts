@@ -13,7 +13,7 @@ const writers = ['admin', 'coordinator'] as const
 /** Which supervisor may observe which trainee, and when. Coordinators manage them for their programmes. */
 const assignmentsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/assignments', {
-    preHandler: app.requireRole(...writers),
+    onRequest: app.requireRole(...writers),
     schema: {
       tags, operationId: 'createAssignment', summary: 'Assign a supervisor to a trainee',
       description: 'endsOn must be on or after startsOn (422). An overlapping active assignment of the same pair answers 409.',
@@ -25,7 +25,7 @@ const assignmentsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/assignments', {
-    preHandler: app.requireRole(...readers),
+    onRequest: app.requireRole(...readers),
     schema: {
       tags, operationId: 'listAssignments', summary: 'List the assignments you can see, newest first',
       querystring: AssignmentListQuery, response: { 200: AssignmentPage }
@@ -36,12 +36,12 @@ const assignmentsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/assignments/:id', {
-    preHandler: app.requireRole(...readers),
+    onRequest: app.requireRole(...readers),
     schema: { tags, operationId: 'getAssignment', summary: 'Get an assignment', params: IdParams, response: { 200: AssignmentSchema } }
   }, async (request, reply) => withEtag(reply, await getAssignment(app.db, contextOf(request), request.params.id)))
 
   app.patch('/assignments/:id', {
-    preHandler: app.requireRole(...writers),
+    onRequest: app.requireRole(...writers),
     schema: {
       tags, operationId: 'updateAssignment', summary: 'Change an assignment\'s dates', params: IdParams, headers: IfMatchHeaders,
       body: UpdateAssignmentBody, response: { 200: AssignmentSchema }

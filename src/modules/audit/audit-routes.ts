@@ -5,7 +5,7 @@ import { listAuditEvents } from './audit-service.ts'
 /** The audit log is read-only through the API (and append-only in the database); admins only. */
 const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/audit-events', {
-    preHandler: app.requireRole('admin'),
+    onRequest: app.requireRole('admin'),
     schema: {
       tags: ['audit'], operationId: 'listAuditEvents', querystring: AuditEventQuery, response: { 200: AuditEventPage },
       summary: 'List audit events, newest first',

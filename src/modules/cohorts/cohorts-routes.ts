@@ -13,7 +13,7 @@ const writers = ['admin', 'coordinator'] as const
 /** Cohorts of a programme; coordinators manage those of the programmes they coordinate. */
 const cohortsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/cohorts', {
-    preHandler: app.requireRole(...writers),
+    onRequest: app.requireRole(...writers),
     schema: { tags, operationId: 'createCohort', summary: 'Create a cohort in a programme', body: CreateCohortBody, response: { 201: CohortSchema } }
   }, async (request, reply) => {
     const row = await createCohort(app.db, contextOf(request), request.body)
@@ -21,7 +21,7 @@ const cohortsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/cohorts', {
-    preHandler: app.requireRole(...readers),
+    onRequest: app.requireRole(...readers),
     schema: { tags, operationId: 'listCohorts', summary: 'List cohorts, newest first', querystring: CohortListQuery, response: { 200: CohortPage } }
   }, async (request) => {
     const page = await listCohorts(app.db, contextOf(request), request.query)
@@ -29,12 +29,12 @@ const cohortsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/cohorts/:id', {
-    preHandler: app.requireRole(...readers),
+    onRequest: app.requireRole(...readers),
     schema: { tags, operationId: 'getCohort', summary: 'Get a cohort', params: IdParams, response: { 200: CohortSchema } }
   }, async (request, reply) => withEtag(reply, await getCohort(app.db, contextOf(request), request.params.id)))
 
   app.patch('/cohorts/:id', {
-    preHandler: app.requireRole(...writers),
+    onRequest: app.requireRole(...writers),
     schema: {
       tags, operationId: 'updateCohort', summary: 'Change a cohort\'s name or dates', params: IdParams, headers: IfMatchHeaders,
       body: UpdateCohortBody, response: { 200: CohortSchema }

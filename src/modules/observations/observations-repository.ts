@@ -1,59 +1,16 @@
 import { and, asc, eq, gte, inArray, lte, sql, type SQL } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import {
-  accounts, auditEvents, cohorts, observationRevisions, observationScores, observations, programs, supervisors, trainees
+  accounts, auditEvents, observationRevisions, observationScores, observations, trainees
 } from '../../db/schema/index.ts'
 import { keyset, type Cursor } from '../../lib/pagination.ts'
-import type { Principal, RequestContext } from '../accounts/principal.ts'
+import type { RequestContext } from '../accounts/principal.ts'
 import { currentAssignment } from '../access/access.ts'
 import type { ScoreState } from './observation-edits.ts'
 import type { ObservationRow } from './observation-view.ts'
 import type { ObservationView } from './observations-schemas.ts'
 
 type RevisionKind = typeof observationRevisions.$inferInsert['kind']
-
-const TRUE = sql`true`
-
-/**
- * Everything creating an observation depends on, in one query: is the trainee visible to the caller,
- * where do they stand (cohort, programme, pinned rubric version), and was the supervisor assigned to
- * them on the session date. Prepared once per database and role (building a query of this size
- * costs more CPU than running it), with the caller's trainee scope of access.ts: everything for an
- * admin, a current assignment for a supervisor. No other role records observations.
- */
-function placementQuery(db: Db, role: 'admin' | 'supervisor') {
-  const supervisorId = sql.placeholder('supervisorId')
-  return db
-    .select({
-      visible: sql<boolean>`${role === 'admin' ? TRUE : currentAssignment(sql.placeholder('callerSupervisorId'), trainees.id)}`,
-      traineeActive: trainees.active,
-      cohortId: cohorts.id,
-      cohortActive: cohorts.active,
-      programId: programs.id,
-      programActive: programs.active,
-      rubricVersionId: programs.rubricVersionId,
-      assigned: sql<boolean>`${currentAssignment(supervisorId, trainees.id, sql`${sql.placeholder('sessionDate')}::date`)}`,
-      supervisorActive: sql<boolean>`exists (select 1 from ${supervisors} where ${and(eq(supervisors.id, supervisorId), eq(supervisors.active, true))})`
-    })
-    .from(trainees)
-    .leftJoin(cohorts, eq(cohorts.id, trainees.cohortId))
-    .leftJoin(programs, eq(programs.id, cohorts.programId))
-    .where(eq(trainees.id, sql.placeholder('traineeId')))
-    .prepare(`observation_placement_${role}`)
-}
-
-type PlacementQuery = ReturnType<typeof placementQuery>
-const placementQueries = new WeakMap<Db, Map<string, PlacementQuery>>()
-
-export async function findCreateTarget(db: Db, p: Principal, traineeId: string, supervisorId: string, sessionDate: string) {
-  if (p.role !== 'admin' && p.role !== 'supervisor') throw new Error(`role ${p.role} does not record observations`)
-  let queries = placementQueries.get(db)
-  if (!queries) placementQueries.set(db, queries = new Map())
-  let query = queries.get(p.role)
-  if (!query) queries.set(p.role, query = placementQuery(db, p.role))
-  const [row] = await query.execute({ traineeId, supervisorId, sessionDate, callerSupervisorId: p.supervisorId })
-  return row
-}
 
 export async function wasAssignedOn(db: Db, supervisorId: string, traineeId: string, date: string): Promise<boolean> {
   const [row] = await db.select({ assigned: sql<boolean>`${currentAssignment(supervisorId, trainees.id, date)}` })

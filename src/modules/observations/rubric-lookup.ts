@@ -1,6 +1,5 @@
-import { eq } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
-import { rubricVersions, rubrics } from '../../db/schema/index.ts'
+import { getRubricVersionById, type RubricVersionRecord } from '../rubrics/rubric-cache.ts'
 import type { RubricDefinition } from '../rubrics/rubric-schemas.ts'
 
 export interface PinnedCriterion {
@@ -56,28 +55,19 @@ export function pinRubric(row: { id: string; key: string; version: number; publi
 }
 
 /**
- * Published rubric versions are immutable (a trigger guards them), so once read they can be kept
- * for the life of the process; this takes the rubric off the hot path of every observation write.
- * Drafts may still change and are read afresh every time. Bounded so a long-lived process that sees
- * many versions does not grow without limit.
+ * The rubrics module caches published versions (they are immutable); the scoring view of each is
+ * built once per cached record. Drafts come back as fresh records every time and are not memoised.
  */
-const MAX_CACHED = 256
-const cache = new Map<string, PinnedRubric>()
+const pinnedByRecord = new WeakMap<RubricVersionRecord, PinnedRubric>()
 
 export async function getPinnedRubric(db: Db, rubricVersionId: string): Promise<PinnedRubric | undefined> {
-  const cached = cache.get(rubricVersionId)
-  if (cached) return cached
-  const [row] = await db
-    .select({ id: rubricVersions.id, key: rubrics.key, version: rubricVersions.version, status: rubricVersions.status, definition: rubricVersions.definition })
-    .from(rubricVersions)
-    .innerJoin(rubrics, eq(rubrics.id, rubricVersions.rubricId))
-    .where(eq(rubricVersions.id, rubricVersionId))
-  if (!row) return undefined
-  const pinned = pinRubric({ id: row.id, key: row.key, version: row.version, published: row.status === 'published' }, row.definition)
-  if (pinned.published) {
-    if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!)
-    cache.set(rubricVersionId, pinned)
-  }
+  const record = await getRubricVersionById(db, rubricVersionId)
+  if (!record) return undefined
+  const memo = pinnedByRecord.get(record)
+  if (memo) return memo
+  const published = record.status === 'published'
+  const pinned = pinRubric({ id: record.id, key: record.key, version: record.version, published }, record.definition)
+  if (published) pinnedByRecord.set(record, pinned)
   return pinned
 }
 

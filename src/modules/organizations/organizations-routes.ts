@@ -15,7 +15,7 @@ const tags = ['organizations']
 /** Employer sites. Everyone reads the ones in their scope; only admins change them. */
 const organizationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/organizations', {
-    preHandler: app.requireRole('admin'),
+    onRequest: app.requireRole('admin'),
     schema: { tags, operationId: 'createOrganization', summary: 'Create an organization', body: CreateOrganizationBody, response: { 201: OrganizationSchema } }
   }, async (request, reply) => {
     const row = await createOrganization(app.db, contextOf(request), request.body)
@@ -34,7 +34,7 @@ const organizationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => withEtag(reply, await getOrganization(app.db, contextOf(request), request.params.id)))
 
   app.patch('/organizations/:id', {
-    preHandler: app.requireRole('admin'),
+    onRequest: app.requireRole('admin'),
     schema: {
       tags, operationId: 'updateOrganization', summary: 'Change an organization', params: IdParams, headers: IfMatchHeaders,
       body: UpdateOrganizationBody, response: { 200: OrganizationSchema }

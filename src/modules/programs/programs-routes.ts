@@ -12,7 +12,7 @@ const readers = ['admin', 'coordinator', 'supervisor', 'trainee'] as const
 
 const programsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/programs', {
-    preHandler: app.requireRole('admin'),
+    onRequest: app.requireRole('admin'),
     schema: {
       tags, operationId: 'createProgram', summary: 'Create a programme pinned to a published rubric version',
       body: CreateProgramBody, response: { 201: ProgramSchema }
@@ -23,7 +23,7 @@ const programsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/programs', {
-    preHandler: app.requireRole(...readers),
+    onRequest: app.requireRole(...readers),
     schema: { tags, operationId: 'listPrograms', summary: 'List programmes, newest first', querystring: ProgramListQuery, response: { 200: ProgramPage } }
   }, async (request) => {
     const page = await listPrograms(app.db, contextOf(request), request.query)
@@ -31,12 +31,12 @@ const programsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/programs/:id', {
-    preHandler: app.requireRole(...readers),
+    onRequest: app.requireRole(...readers),
     schema: { tags, operationId: 'getProgram', summary: 'Get a programme', params: IdParams, response: { 200: ProgramSchema } }
   }, async (request, reply) => withEtag(reply, await getProgram(app.db, contextOf(request), request.params.id)))
 
   app.patch('/programs/:id', {
-    preHandler: app.requireRole('admin'),
+    onRequest: app.requireRole('admin'),
     schema: {
       tags, operationId: 'updateProgram', summary: 'Change a programme\'s name or description', params: IdParams,
       headers: IfMatchHeaders, body: UpdateProgramBody, response: { 200: ProgramSchema }

@@ -20,7 +20,7 @@ const rubricsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const admin = app.requireRole('admin')
 
   app.post('/rubrics', {
-    preHandler: admin,
+    onRequest: admin,
     schema: {
       tags, operationId: 'createRubric', summary: 'Create a rubric with its version 1 (a draft unless `publish`)',
       body: CreateRubricBody, response: { 201: RubricDetail, 409: problem }
@@ -45,7 +45,7 @@ const rubricsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => service.getRubric(app.db, contextOf(request), request.params.key))
 
   app.post('/rubrics/:key/versions', {
-    preHandler: admin,
+    onRequest: admin,
     schema: {
       tags, operationId: 'createRubricVersion', summary: 'Add the next version of a rubric (a draft unless `publish`); one open draft at a time',
       params: KeyParams, body: CreateVersionBody, response: { 201: RubricVersion, 409: problem }
@@ -68,7 +68,7 @@ const rubricsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.patch('/rubrics/:key/versions/:version', {
-    preHandler: admin,
+    onRequest: admin,
     schema: {
       tags, operationId: 'updateRubricVersion', summary: 'Replace the definition of a draft version (If-Match honored)',
       params: VersionParams, body: UpdateVersionBody, response: { 200: RubricVersion, 409: problem, 412: problem }
@@ -80,7 +80,7 @@ const rubricsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.post('/rubrics/:key/versions/:version/publish', {
-    preHandler: admin,
+    onRequest: admin,
     schema: {
       tags, operationId: 'publishRubricVersion', summary: 'Publish a draft version; it can never change afterwards (If-Match honored)',
       params: VersionParams, response: { 200: RubricVersion, 409: problem, 412: problem }

@@ -14,7 +14,7 @@ const deactivators = ['admin', 'integrator'] as const
 
 const supervisorsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/supervisors', {
-    preHandler: app.requireRole(...writers),
+    onRequest: app.requireRole(...writers),
     schema: { tags, operationId: 'createSupervisor', summary: 'Create a supervisor', body: CreateSupervisorBody, response: { 201: SupervisorSchema } }
   }, async (request, reply) => {
     const row = await createSupervisor(app.db, contextOf(request), request.body)
@@ -22,7 +22,7 @@ const supervisorsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/supervisors', {
-    preHandler: app.requireRole(...readers),
+    onRequest: app.requireRole(...readers),
     schema: {
       tags, operationId: 'listSupervisors', summary: 'List the supervisors you can see, newest first',
       querystring: SupervisorListQuery, response: { 200: SupervisorPage }
@@ -33,12 +33,12 @@ const supervisorsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/supervisors/:id', {
-    preHandler: app.requireRole(...readers),
+    onRequest: app.requireRole(...readers),
     schema: { tags, operationId: 'getSupervisor', summary: 'Get a supervisor', params: IdParams, response: { 200: SupervisorSchema } }
   }, async (request, reply) => withEtag(reply, await getSupervisor(app.db, contextOf(request), request.params.id)))
 
   app.patch('/supervisors/:id', {
-    preHandler: app.requireRole(...writers),
+    onRequest: app.requireRole(...writers),
     schema: {
       tags, operationId: 'updateSupervisor', summary: 'Change a supervisor', params: IdParams, headers: IfMatchHeaders,
       body: UpdateSupervisorBody, response: { 200: SupervisorSchema }

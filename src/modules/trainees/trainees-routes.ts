@@ -12,7 +12,7 @@ const writers = ['admin', 'coordinator', 'integrator'] as const
 
 const traineesRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/trainees', {
-    preHandler: app.requireRole(...writers),
+    onRequest: app.requireRole(...writers),
     schema: {
       tags, operationId: 'createTrainee', summary: 'Create a trainee',
       description: 'externalHrId is unique within the organization (409 when taken).',
@@ -38,7 +38,7 @@ const traineesRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => withEtag(reply, await getTrainee(app.db, contextOf(request), request.params.id)))
 
   app.patch('/trainees/:id', {
-    preHandler: app.requireRole(...writers),
+    onRequest: app.requireRole(...writers),
     schema: {
       tags, operationId: 'updateTrainee', summary: 'Change a trainee', params: IdParams, headers: IfMatchHeaders,
       body: UpdateTraineeBody, response: { 200: TraineeSchema }
