@@ -1,11 +1,21 @@
 import { and, eq, isNull, lt, or, sql } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
+import { preparedOnce } from '../../db/prepared.ts'
 import { accounts, apiKeys, coordinatorPrograms } from '../../db/schema/index.ts'
 import type { Principal } from './principal.ts'
 
 /** Resolves an API key hash to its (active, unrevoked) account in one query, with the key's last use. */
 export async function findPrincipalByKeyHash(db: Db, keyHash: string): Promise<{ principal: Principal; lastUsedAt: Date | null } | undefined> {
-  const [row] = await db
+  // Every request authenticates: the lookup is prepared once per database handle.
+  const lookup = preparedOnce(db, 'auth_principal_by_key_hash', () => principalByKeyHash(db).prepare('auth_principal_by_key_hash'))
+  const [row] = await lookup.execute({ keyHash })
+  if (!row) return undefined
+  const { lastUsedAt, ...principal } = row
+  return { principal, lastUsedAt }
+}
+
+function principalByKeyHash(db: Db) {
+  return db
     .select({
       accountId: accounts.id,
       apiKeyId: apiKeys.id,
@@ -19,11 +29,8 @@ export async function findPrincipalByKeyHash(db: Db, keyHash: string): Promise<{
     })
     .from(apiKeys)
     .innerJoin(accounts, eq(accounts.id, apiKeys.accountId))
-    .where(and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt), eq(accounts.active, true)))
+    .where(and(eq(apiKeys.keyHash, sql.placeholder('keyHash')), isNull(apiKeys.revokedAt), eq(accounts.active, true)))
     .limit(1)
-  if (!row) return undefined
-  const { lastUsedAt, ...principal } = row
-  return { principal, lastUsedAt }
 }
 
 /** Last use is kept to the minute, so authentication stays a read on the hot path. */

@@ -4,7 +4,8 @@ import type { Db } from '../../db/client.ts'
 import { auditEvents, observationRevisions, observationScores, observations } from '../../db/schema/index.ts'
 import type { RequestContext } from '../accounts/principal.ts'
 import type { ScoreState } from './observation-edits.ts'
-import { placementSelect, preparedOnce, type CreatorRole, type PlacementParams } from './observation-placement.ts'
+import { preparedOnce } from '../../db/prepared.ts'
+import { placementSelect, type CreatorRole, type PlacementParams } from './observation-placement.ts'
 import type { NewRevision } from './observations-repository.ts'
 
 /**

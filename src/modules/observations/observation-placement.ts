@@ -1,5 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
+import { preparedOnce } from '../../db/prepared.ts'
 import { cohorts, programs, supervisors, trainees } from '../../db/schema/index.ts'
 import type { Principal } from '../accounts/principal.ts'
 import { currentAssignment } from '../access/access.ts'
@@ -50,17 +51,6 @@ export function placementSelect(db: Db, role: CreatorRole) {
     .leftJoin(cohorts, eq(cohorts.id, trainees.cohortId))
     .leftJoin(programs, eq(programs.id, cohorts.programId))
     .where(eq(trainees.id, sql.placeholder('traineeId')))
-}
-
-const prepared = new WeakMap<Db, Map<string, unknown>>()
-
-/** A statement built and prepared once per database handle (never per transaction: create uses none). */
-export function preparedOnce<T>(db: Db, name: string, build: () => T): T {
-  let statements = prepared.get(db)
-  if (!statements) prepared.set(db, statements = new Map())
-  let statement = statements.get(name) as T | undefined
-  if (!statement) statements.set(name, statement = build())
-  return statement
 }
 
 export async function findPlacement(db: Db, p: Principal, params: PlacementParams) {
