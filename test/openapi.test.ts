@@ -3,7 +3,12 @@ import { readFileSync } from 'node:fs'
 import { buildTestApp } from './helpers/app.ts'
 import { renderOpenApi } from '../src/openapi.ts'
 
-type Operation = { operationId?: string; tags?: string[]; responses?: Record<string, unknown> }
+type Operation = {
+  operationId?: string
+  tags?: string[]
+  responses?: Record<string, unknown>
+  parameters?: { name: string; in: string; required?: boolean }[]
+}
 
 t.test('the committed OpenAPI document matches the routes', async (t) => {
   const { app } = await buildTestApp(t)
@@ -23,5 +28,7 @@ t.test('the committed OpenAPI document matches the routes', async (t) => {
     t.notOk(ids.has(op.operationId ?? ''), `${where} has a unique operationId`)
     ids.add(op.operationId ?? '')
     if (where.includes('/v1/')) t.ok(op.responses?.['401'], `${where} documents 401`)
+    const limit = op.parameters?.find((p) => p.in === 'query' && p.name === 'limit')
+    if (limit) t.notOk(limit.required, `${where}: limit has a default, so it is optional`)
   }
 })

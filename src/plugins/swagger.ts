@@ -1,4 +1,4 @@
-import type { FastifyInstance, RouteOptions } from 'fastify'
+import type { FastifyInstance, FastifySchema, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
@@ -29,6 +29,18 @@ const WRITE_ERRORS: Record<string, string> = {
 const CONDITIONAL_ERRORS: Record<string, string> = {
   412: 'If-Match does not match the current ETag: someone changed the record since you read it. Nothing was changed.',
   428: 'If-Match is required for this change.'
+}
+
+/**
+ * A query parameter with a default (say `limit`) is filled in by validation, so TypeBox lists it as
+ * required; to a client it is optional, and the document must say so.
+ */
+function optionalWhenDefaulted(schema: FastifySchema): FastifySchema {
+  const query = schema.querystring as { properties?: Record<string, { default?: unknown }>; required?: string[] } | undefined
+  if (!query?.required || !query.properties) return schema
+  const properties = query.properties
+  const required = query.required.filter((name) => properties[name]?.default === undefined)
+  return { ...schema, querystring: { ...query, required } }
 }
 
 export default fp(async function swaggerPlugin(app: FastifyInstance, opts: { version: string }) {
@@ -73,6 +85,7 @@ export default fp(async function swaggerPlugin(app: FastifyInstance, opts: { ver
         { name: 'audit', description: 'The audit log' }
       ]
     },
+    transform: ({ schema, url }) => ({ schema: optionalWhenDefaulted(schema), url }),
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) }
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
