@@ -12,7 +12,8 @@ import { writeResult } from './lib/report.ts'
 
 /** Loaded only when selected, so one benchmark's imports never slow another's run. */
 const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> = {
-  observations: () => import('./observations-submit.ts')
+  observations: () => import('./observations-submit.ts'),
+  'cohort-csv': () => import('./cohort-csv.ts')
 }
 
 const USAGE = `usage: npm run bench -- [--json] [--strict] [${Object.keys(BENCHMARKS).join(' | ')} ...]

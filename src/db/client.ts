@@ -4,10 +4,7 @@ import { sql } from 'drizzle-orm'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator'
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
 import pg from 'pg'
-import { PGlite } from '@electric-sql/pglite'
 import * as schema from './schema/index.ts'
 import { lockDataDir } from './lock.ts'
 
@@ -57,9 +54,13 @@ function openPostgres(url: string, max: number): Database {
 }
 
 async function openPglite(dataDir: string): Promise<Database> {
+  // Loaded only when used: the embedded engine costs ~50 MB of memory a server on pg never needs.
+  const [{ PGlite }, { drizzle: drizzlePglite }, { migrate: migratePglite }] = await Promise.all([
+    import('@electric-sql/pglite'), import('drizzle-orm/pglite'), import('drizzle-orm/pglite/migrator')
+  ])
   const inMemory = dataDir.startsWith('memory://')
   const release = inMemory ? () => {} : lockDataDir(resolve(dataDir))
-  let client: PGlite
+  let client: InstanceType<typeof PGlite>
   try {
     client = await PGlite.create(inMemory ? dataDir : join(resolve(dataDir), 'pgdata'))
   } catch (err) {

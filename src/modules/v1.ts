@@ -9,13 +9,16 @@ import assignmentsRoutes from './assignments/assignments-routes.ts'
 import observationsRoutes from './observations/observations-routes.ts'
 import accountsRoutes from './accounts/accounts-routes.ts'
 import auditRoutes from './audit/audit-routes.ts'
+import feedbackReportRoutes from './reports/feedback-report-routes.ts'
+import cohortReportRoutes from './reports/cohort-report-routes.ts'
 
 /** Everything under /v1 needs an API key. */
 const v1: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', app.authenticate)
   for (const routes of [
     rubricsRoutes, organizationsRoutes, programsRoutes, cohortsRoutes, traineesRoutes,
-    supervisorsRoutes, assignmentsRoutes, observationsRoutes, accountsRoutes, auditRoutes
+    supervisorsRoutes, assignmentsRoutes, observationsRoutes, accountsRoutes, auditRoutes, cohortReportRoutes,
+    feedbackReportRoutes
   ]) {
     await app.register(routes)
   }

@@ -82,7 +82,8 @@ export default fp(async function swaggerPlugin(app: FastifyInstance, opts: { ver
         { name: 'people', description: 'Trainees, supervisors and assignments' },
         { name: 'observations', description: 'Supervisor observations of trainee sessions' },
         { name: 'accounts', description: 'Accounts and API keys' },
-        { name: 'audit', description: 'The audit log' }
+        { name: 'audit', description: 'The audit log' },
+        { name: 'reports', description: 'PDF and CSV reports' }
       ]
     },
     transform: ({ schema, url }) => ({ schema: optionalWhenDefaulted(schema), url }),

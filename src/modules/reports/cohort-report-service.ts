@@ -1,4 +1,6 @@
+import { eq } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
+import { programs } from '../../db/schema/index.ts'
 import { ERRORS } from '../../errors.ts'
 import type { RequestContext } from '../accounts/principal.ts'
 import { getCohort } from '../cohorts/cohorts-service.ts'
@@ -32,7 +34,7 @@ async function prepare(db: Db, ctx: RequestContext, cohortId: string, filter: Co
   checkFilter(filter)
   // Out of a coordinator's programmes the cohort is not found, exactly like a missing one.
   const cohort = await getCohort(db, ctx, cohortId)
-  const [program] = await db.query.programs.findMany({ where: (p, { eq }) => eq(p.id, cohort.programId), columns: { rubricVersionId: true } })
+  const [program] = await db.select({ rubricVersionId: programs.rubricVersionId }).from(programs).where(eq(programs.id, cohort.programId))
   const rubric = program ? await getRubricVersionById(db, program.rubricVersionId) : undefined
   if (!rubric) throw ERRORS.internal()
   const scope: CohortScope = { cohortId, programId: cohort.programId, organizationId: filter.organizationId, from: filter.from, to: filter.to }

@@ -1,0 +1,7 @@
+// The app runs TypeScript through tsx, whose loader a worker thread does not inherit on Node 20:
+// this plain-JS entry registers tsx in the worker, then loads the real worker module.
+import { workerData } from 'node:worker_threads'
+import { register } from 'tsx/esm/api'
+
+register()
+await import(workerData.entry)

@@ -1,0 +1,11 @@
+import type { Doc } from './document.ts'
+import { renderFeedbackReport, type FeedbackReportData } from './feedback-report.ts'
+
+/** Every report the render pool knows, by kind; a later report adds one line here. */
+export type RenderJob = { kind: 'feedback'; data: FeedbackReportData }
+
+export function renderReport(job: RenderJob): Doc {
+  switch (job.kind) {
+    case 'feedback': return renderFeedbackReport(job.data)
+  }
+}
