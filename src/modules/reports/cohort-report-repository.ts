@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
+import type { CohortTraineeRow } from './cohort-report-schemas.ts'
 
 /** What selects a report's trainees and observations; dates are YYYY-MM-DD. */
 export interface CohortScope {
@@ -10,16 +11,10 @@ export interface CohortScope {
   to?: string | undefined
 }
 
-export interface TraineeAggregate {
+/** A trainee's figures as the database computes them; the service derives the report row from it. */
+export type TraineeAggregate = Pick<CohortTraineeRow,
+  'name' | 'email' | 'organization' | 'externalHrId' | 'observations' | 'acknowledged' | 'supervisors' | 'lastObservationOn'> & {
   id: string
-  name: string
-  email: string
-  organization: string
-  externalHrId: string | null
-  observations: number
-  acknowledged: number
-  supervisors: number
-  lastObservationOn: string | null
   daysSinceLast: number | null
   /** Level by criterion key of the latest observation; "not observed" left out. */
   levels: Record<string, number> | null
