@@ -7,6 +7,7 @@ import errorsPlugin from './plugins/errors.ts'
 import dbPlugin from './plugins/db.ts'
 import authPlugin from './plugins/auth.ts'
 import swaggerPlugin from './plugins/swagger.ts'
+import renderPoolPlugin from './plugins/render-pool.ts'
 import { createValidatorCompiler } from './plugins/validation.ts'
 import healthRoutes from './modules/health/health-routes.ts'
 import v1 from './modules/v1.ts'
@@ -40,6 +41,7 @@ export async function buildApp({ config, database, logger }: AppOptions): Promis
   await app.register(dbPlugin, { database: db, closeOnShutdown: database === undefined })
   await app.register(authPlugin)
   await app.register(swaggerPlugin, { version: VERSION })
+  await app.register(renderPoolPlugin)
   await app.register(healthRoutes)
   await app.register(v1, { prefix: '/v1' })
   return app

@@ -27,7 +27,7 @@ const observationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const writers = app.requireRole('supervisor', 'admin')
 
   app.post('/observations', {
-    preHandler: writers,
+    onRequest: writers,
     schema: {
       tags, operationId: 'createObservation',
       summary: 'Record an observation of a trainee\'s session (a draft, or submitted at once with submit: true)',
@@ -59,7 +59,7 @@ const observationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.patch('/observations/:id', {
-    preHandler: writers,
+    onRequest: writers,
     schema: {
       tags, operationId: 'updateObservation',
       summary: 'Save changes to a draft (partial; scores merge by criterionKey, level: null removes one)',
@@ -72,7 +72,7 @@ const observationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.post('/observations/:id/submit', {
-    preHandler: writers,
+    onRequest: writers,
     schema: {
       tags, operationId: 'submitObservation',
       summary: 'Submit a complete draft; 422 lists each required criterion still missing',
@@ -84,7 +84,7 @@ const observationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.post('/observations/:id/amendments', {
-    preHandler: writers,
+    onRequest: writers,
     schema: {
       tags, operationId: 'amendObservation',
       summary: 'Change a submitted observation, with a reason (an acknowledged one returns to submitted)',
@@ -97,7 +97,7 @@ const observationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.post('/observations/:id/acknowledge', {
-    preHandler: app.requireRole('trainee'),
+    onRequest: app.requireRole('trainee'),
     // Acknowledging without a comment needs no body at all.
     preValidation: async (request) => { request.body ??= {} },
     schema: {

@@ -1,23 +1,18 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { IdParams } from '../../lib/schemas.ts'
 import { contextOf } from '../../plugins/auth.ts'
-import { createRenderPool } from '../../reports/render-pool.ts'
 import { getFeedbackReportData } from './feedback-report-service.ts'
 
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: { $ref: 'Problem#' } } } })
 
 /**
- * PDF reports. The data is read on the main thread; layout happens in a small pool of worker
- * threads (started on first use, stopped with the app) and the bytes stream to the client as they
- * are produced.
+ * PDF reports. The data is read on the main thread; layout happens in the app's pool of worker
+ * threads and the bytes stream to the client as they are produced.
  */
 const feedbackReportRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const pool = createRenderPool()
-  app.addHook('onClose', async () => pool.close())
-
   app.get('/observations/:id/report.pdf', {
     // The report exists for its narrative, which integrators may never receive.
-    preHandler: app.requireRole('admin', 'coordinator', 'supervisor', 'trainee'),
+    onRequest: app.requireRole('admin', 'coordinator', 'supervisor', 'trainee'),
     schema: {
       tags: ['observations'], operationId: 'getObservationReportPdf',
       summary: 'The feedback report of a submitted observation, as a PDF (same access as the observation)',
@@ -34,7 +29,7 @@ const feedbackReportRoutes: FastifyPluginAsyncTypebox = async (app) => {
       .type('application/pdf')
       .header('content-disposition', `inline; filename="feedback-${data.sessionDate}-${data.reportId}.pdf"`)
       .header('cache-control', 'private, no-store')
-      .send(pool.render({ kind: 'feedback', data }))
+      .send(app.renderPool.render({ kind: 'feedback', data }))
   })
 }
 
