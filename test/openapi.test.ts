@@ -32,3 +32,13 @@ t.test('the committed OpenAPI document matches the routes', async (t) => {
     if (limit) t.notOk(limit.required, `${where}: limit has a default, so it is optional`)
   }
 })
+
+t.test('interactive API docs are served at /docs', async (t) => {
+  const { app } = await buildTestApp(t)
+  const page = await app.inject({ url: '/docs/' })
+  t.equal(page.statusCode, 200)
+  t.match(page.headers['content-type'], /text\/html/)
+  t.match(page.body, /swagger-ui/i, 'the page loads Swagger UI')
+  const css = await app.inject({ url: '/docs/static/swagger-ui.css' })
+  t.equal(css.statusCode, 200, 'with its assets')
+})
