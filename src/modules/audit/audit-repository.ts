@@ -15,14 +15,20 @@ export interface AuditEntry {
  * write and its audit row commit or roll back together.
  */
 export async function recordAudit(tx: Db, ctx: RequestContext | null, entry: AuditEntry): Promise<void> {
-  await tx.insert(auditEvents).values({
+  await recordAudits(tx, ctx, [entry])
+}
+
+/** Several entries in one statement (a list of observations is audited read by read, in one round trip). */
+export async function recordAudits(tx: Db, ctx: RequestContext | null, entries: AuditEntry[]): Promise<void> {
+  if (entries.length === 0) return
+  await tx.insert(auditEvents).values(entries.map((entry) => ({
     actorAccountId: ctx?.principal.accountId ?? null,
     requestId: ctx?.requestId ?? null,
     action: entry.action,
     objectType: entry.objectType,
     objectId: entry.objectId,
     changes: entry.changes ?? null
-  })
+  })))
 }
 
 export interface AuditQuery {

@@ -4,9 +4,9 @@ import { etagOf } from '../../lib/etag.ts'
 import { decodeCursor, toPage } from '../../lib/pagination.ts'
 import type { RequestContext } from '../accounts/principal.ts'
 import { observationScope } from '../access/access.ts'
-import { recordAudit } from '../audit/audit-repository.ts'
+import { recordAudit, recordAudits } from '../audit/audit-repository.ts'
 import { contentOf, presenterFor, toView } from './observation-view.ts'
-import { findObservation, listObservations, listRevisions, recordReads } from './observations-repository.ts'
+import { findObservation, listObservations, listRevisions } from './observations-repository.ts'
 import type { ListObservationsQuery } from './observations-schemas.ts'
 import { getPinnedRubric, getPinnedRubrics } from './rubric-lookup.ts'
 
@@ -44,7 +44,7 @@ export async function listObservationPage(db: Db, ctx: RequestContext, query: Li
     const rows = await listObservations(tx, observationScope(ctx.principal), filters, after, limit)
     const page = toPage(rows.map((r) => ({ ...r, id: r.row.id, createdAt: r.row.createdAt })), limit)
     const rubrics = await getPinnedRubrics(tx, page.items.map((r) => r.row.rubricVersionId))
-    await recordReads(tx, ctx, page.items.map((r) => ({ id: r.id, changes: { revision: r.row.revision, via: 'list' } })))
+    await recordAudits(tx, ctx, page.items.map((r) => readAudit(r.id, { revision: r.row.revision, via: 'list' })))
     const items = page.items.map((r) => {
       const rubric = rubrics.get(r.row.rubricVersionId)
       if (!rubric) throw ERRORS.internal()

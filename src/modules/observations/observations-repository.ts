@@ -1,10 +1,9 @@
 import { and, asc, eq, gte, inArray, lte, sql, type SQL } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import {
-  accounts, auditEvents, observationRevisions, observationScores, observations, trainees
+  accounts, observationRevisions, observationScores, observations, trainees
 } from '../../db/schema/index.ts'
 import { keyset, type Cursor } from '../../lib/pagination.ts'
-import type { RequestContext } from '../accounts/principal.ts'
 import { currentAssignment } from '../access/access.ts'
 import type { ScoreState } from './observation-edits.ts'
 import type { ObservationRow } from './observation-view.ts'
@@ -125,18 +124,4 @@ export async function listRevisions(db: Db, observationId: string, kinds: Revisi
     createdAt: r.createdAt.toISOString(),
     snapshot: r.snapshot as unknown as ObservationView
   }))
-}
-
-const auditValues = (ctx: RequestContext, id: string, changes: Record<string, unknown>) => ({
-  actorAccountId: ctx.principal.accountId, requestId: ctx.requestId,
-  action: 'observation.read', objectType: 'observation', objectId: id, changes
-})
-
-/**
- * One 'observation.read' audit row per observation a list returned, in a single statement (the same
- * row shape recordAudit writes; a list page must not cost one round trip per item).
- */
-export async function recordReads(db: Db, ctx: RequestContext, reads: Array<{ id: string; changes: Record<string, unknown> }>): Promise<void> {
-  if (reads.length === 0) return
-  await db.insert(auditEvents).values(reads.map((r) => auditValues(ctx, r.id, r.changes)))
 }
