@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream'
 import { renderFeedbackReport } from '../src/reports/feedback-report.ts'
 import { createRenderPool } from '../src/reports/render-pool.ts'
 import { sampleFeedbackData } from './helpers/feedback-report.ts'
-import { parsePdf, squash } from './helpers/pdf.ts'
+import { overlappingText, parsePdf, squash } from './helpers/pdf.ts'
 
 /** Rendering alone (no database): content, page flow, validity and determinism of the PDF. */
 const bytesOf = async (stream: Readable): Promise<Buffer> => {
@@ -54,8 +54,11 @@ t.test('long evidence wraps and flows across pages without losing a word', async
   const data = sampleFeedbackData()
   data.areas[0]!.criteria[0]!.evidence = evidence
   data.areas[1]!.criteria[0]!.evidence = `${evidence} second`
-  const pdf = await parsePdf(await render(data))
+  const bytes = await render(data)
+  const pdf = await parsePdf(bytes)
   t.ok(pdf.pages.length >= 3, `it takes ${pdf.pages.length} pages`)
+  const overlaps = await overlappingText(bytes)
+  t.same(overlaps.map(([a, b]) => `p${a.page}: "${a.text}" / "${b.text}"`), [], 'no text is drawn over other text')
   const found = squash(pdf.text).match(/word\d{4}/g) ?? []
   t.same(found, [...words, ...words], 'every word appears, in order, for both criteria')
   const pagesWithEvidence = pdf.pages.filter((p) => p.includes('word0')).length

@@ -11,6 +11,7 @@ import accountsRoutes from './accounts/accounts-routes.ts'
 import auditRoutes from './audit/audit-routes.ts'
 import feedbackReportRoutes from './reports/feedback-report-routes.ts'
 import cohortReportRoutes from './reports/cohort-report-routes.ts'
+import progressReportRoutes from './reports/progress-report-routes.ts'
 
 /** Everything under /v1 needs an API key. */
 const v1: FastifyPluginAsyncTypebox = async (app) => {
@@ -18,7 +19,7 @@ const v1: FastifyPluginAsyncTypebox = async (app) => {
   for (const routes of [
     rubricsRoutes, organizationsRoutes, programsRoutes, cohortsRoutes, traineesRoutes,
     supervisorsRoutes, assignmentsRoutes, observationsRoutes, accountsRoutes, auditRoutes, cohortReportRoutes,
-    feedbackReportRoutes
+    feedbackReportRoutes, progressReportRoutes
   ]) {
     await app.register(routes)
   }

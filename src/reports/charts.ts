@@ -104,3 +104,73 @@ export function levelBarChart(doc: Doc, o: BarChartOptions): void {
   doc.x = x0
   doc.y = top + height + 6
 }
+
+export interface TrendChartOptions {
+  scale: ScaleLevel[]
+  /** One value per observation, oldest first; null = the area was not scored that time. */
+  values: Array<number | null>
+  /** One label per value (session dates); a few of them are printed along the axis. */
+  xLabels: string[]
+  height?: number
+}
+
+const AXIS_LABEL_WIDTH = 72
+const MAX_X_LABELS = 6
+
+/** Indexes of at most `max` evenly spread labels, always including the first and the last. */
+export function tickIndexes(count: number, max = MAX_X_LABELS): number[] {
+  if (count <= max) return Array.from({ length: count }, (_, i) => i)
+  return Array.from({ length: max }, (_, i) => Math.round((i * (count - 1)) / (max - 1)))
+}
+
+/**
+ * A line of one skill area's score across observations, on the rubric's scale (a gridline per
+ * level, named), with dates along the bottom. Stays legible from two points to hundreds: markers
+ * are dropped when they would crowd each other and only a few dates are printed.
+ */
+export function trendChart(doc: Doc, o: TrendChartOptions): void {
+  const height = o.height ?? 78
+  const x0 = doc.page.margins.left
+  const plotX = x0 + AXIS_LABEL_WIDTH
+  const plotWidth = contentWidth(doc) - AXIS_LABEL_WIDTH - 8
+  ensureSpace(doc, height + 22)
+  const top = doc.y + 4
+  const values = o.scale.map((s) => s.value)
+  const min = Math.min(...values)
+  const max = Math.max(...values)
+  const yOf = (v: number) => top + height - ((v - min) / (max - min || 1)) * height
+  const n = o.values.length
+  const xOf = (i: number) => plotX + (n <= 1 ? plotWidth / 2 : (i / (n - 1)) * plotWidth)
+  doc.save()
+  doc.font('regular').fontSize(SIZE.tiny)
+  for (const level of o.scale) {
+    const y = yOf(level.value)
+    doc.moveTo(plotX, y).lineTo(plotX + plotWidth, y).lineWidth(0.5).dash(1.5, { space: 2 }).strokeColor(COLOR.rule).stroke().undash()
+    doc.fillColor(COLOR.muted).text(level.label, x0, y - 3.5, { width: AXIS_LABEL_WIDTH - 8, align: 'right', lineBreak: false })
+  }
+  const points = o.values
+    .map((v, i) => (v === null ? null : { x: xOf(i), y: yOf(Math.min(max, Math.max(min, v))) }))
+    .filter((p): p is { x: number; y: number } => p !== null)
+  if (points.length > 1) {
+    doc.moveTo(points[0]!.x, points[0]!.y)
+    for (const p of points.slice(1)) doc.lineTo(p.x, p.y)
+    doc.lineWidth(1.2).lineJoin('round').strokeColor(COLOR.accent).stroke()
+  }
+  const markers = n <= 1 || plotWidth / (n - 1) >= 6
+  points.forEach((p, i) => {
+    const last = i === points.length - 1
+    if (markers || last) doc.circle(p.x, p.y, last ? 2.4 : 1.6).fill(last ? COLOR.accent : COLOR.muted)
+  })
+  if (points.length === 0) {
+    doc.font('italic').fontSize(SIZE.small).fillColor(COLOR.muted).text('Not yet scored in any observation.', plotX + 4, top + height / 2 - 5, { lineBreak: false })
+  }
+  doc.font('regular').fontSize(SIZE.tiny).fillColor(COLOR.muted)
+  for (const i of tickIndexes(n)) {
+    const label = o.xLabels[i] ?? ''
+    const x = Math.min(Math.max(xOf(i) - 30, plotX - 30), plotX + plotWidth - 30)
+    doc.text(label, x, top + height + 5, { width: 60, align: 'center', lineBreak: false })
+  }
+  doc.restore()
+  doc.x = x0
+  doc.y = top + height + 18
+}

@@ -52,7 +52,7 @@ export interface FeedbackReportData {
 
 export const CONFIDENTIAL = 'Confidential: prepared for the trainee and their training provider. Do not share without consent.'
 
-const MODALITY: Record<string, string> = { in_person: 'In person', video: 'Video', audio: 'Audio', simulated: 'Simulated' }
+export const MODALITY: Record<string, string> = { in_person: 'In person', video: 'Video', audio: 'Audio', simulated: 'Simulated' }
 
 export function feedbackMeta(data: FeedbackReportData): ReportMeta {
   return {

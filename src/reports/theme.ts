@@ -11,6 +11,7 @@ export const COLOR = {
   muted: '#616e7c',
   rule: '#d9e2ec',
   panel: '#f5f7fa',
+  zebra: '#fafbfc',
   accent: '#1f6f8b',
   accentLight: '#cfe3ea',
   warning: '#9a6700'
