@@ -1,3 +1,4 @@
+import { renderCohortReport, type CohortReportData } from './cohort-report.ts'
 import type { Doc } from './document.ts'
 import { renderFeedbackReport, type FeedbackReportData } from './feedback-report.ts'
 import { renderProgressReport, type ProgressReportData } from './progress-report.ts'
@@ -6,10 +7,12 @@ import { renderProgressReport, type ProgressReportData } from './progress-report
 export type RenderJob =
   | { kind: 'feedback'; data: FeedbackReportData }
   | { kind: 'progress'; data: ProgressReportData }
+  | { kind: 'cohort'; data: CohortReportData }
 
 export function renderReport(job: RenderJob): Doc {
   switch (job.kind) {
     case 'feedback': return renderFeedbackReport(job.data)
     case 'progress': return renderProgressReport(job.data)
+    case 'cohort': return renderCohortReport(job.data)
   }
 }

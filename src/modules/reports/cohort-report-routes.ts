@@ -7,6 +7,7 @@ import { contextOf } from '../../plugins/auth.ts'
 import { cohortCsvFileName, cohortCsvStream } from './cohort-report-csv.ts'
 import { CohortReportQuery, WeakestCriteriaSchema } from './cohort-report-schemas.ts'
 import { openCohortReport, weakestCriteria } from './cohort-report-service.ts'
+import { getCohortReportData, PDF_MAX_TRAINEES } from './cohort-report-pdf-service.ts'
 
 const tags = ['reports']
 const readers = ['admin', 'coordinator'] as const
@@ -17,7 +18,12 @@ const CsvResponse = {
   content: { 'text/csv': { schema: Type.Unsafe<Readable>({ type: 'string' }) } }
 }
 
-/** Cohort reports for coordinators: the per-trainee table as CSV, and the weakest criteria as JSON. */
+const PdfResponse = {
+  description: 'The PDF, streamed.',
+  content: { 'application/pdf': { schema: Type.Unsafe<Readable>({ type: 'string', format: 'binary' }) } }
+}
+
+/** Cohort reports for coordinators: a PDF to read, the per-trainee table as CSV, the weakest criteria as JSON. */
 const cohortReportRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/cohorts/:id/report.csv', {
     onRequest: app.requireRole(...readers),
@@ -33,6 +39,22 @@ const cohortReportRoutes: FastifyPluginAsyncTypebox = async (app) => {
       .header('content-disposition', attachmentDisposition(cohortCsvFileName(report)))
       .header('cache-control', 'no-store')
       .send(cohortCsvStream(report))
+  })
+
+  app.get('/cohorts/:id/report.pdf', {
+    onRequest: app.requireRole(...readers),
+    schema: {
+      tags, operationId: 'getCohortReportPdf', summary: 'The cohort report as a PDF',
+      description: `Same filters, figures and access as the CSV, plus the cohort's mean per skill area, its weakest criteria and the trainees not observed lately. Up to ${PDF_MAX_TRAINEES} trainees (422 beyond: use the CSV or filter by organization).`,
+      params: IdParams, querystring: CohortReportQuery, response: { 200: PdfResponse }
+    }
+  }, async (request, reply) => {
+    const data = await getCohortReportData(app.db, contextOf(request), request.params.id, request.query, new Date())
+    return reply
+      .type('application/pdf')
+      .header('content-disposition', attachmentDisposition(`cohort-${data.cohort}-${data.asOf}.pdf`))
+      .header('cache-control', 'private, no-store')
+      .send(app.renderPool.render({ kind: 'cohort', data }))
   })
 
   app.get('/cohorts/:id/report/weakest-criteria', {
