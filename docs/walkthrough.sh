@@ -36,3 +36,10 @@ call "$SUP_KEY" POST "/observations/$OBS/submit" '' -H "if-match: $(etag "$SUP_K
 # 4. The trainee reads and acknowledges it; the history keeps every revision.
 call "$TR_KEY" POST "/observations/$OBS/acknowledge" '{"comment":"Thank you, I will work on summarizing."}' -H "if-match: $(etag "$TR_KEY")" | jq '{status, acknowledgedAt}'
 call "$ADMIN_KEY" GET "/observations/$OBS/history" | jq '[.items[] | {revision, kind}]'
+
+# 5. Reports: the trainee's feedback, the trainee's progress, the cohort as PDF and CSV.
+call "$TR_KEY" GET "/observations/$OBS/report.pdf" '' -o feedback.pdf
+call "$ADMIN_KEY" GET "/trainees/$TRAINEE/progress.pdf" '' -o progress.pdf
+call "$ADMIN_KEY" GET "/cohorts/$COHORT/report.pdf" '' -o cohort.pdf
+call "$ADMIN_KEY" GET "/cohorts/$COHORT/report.csv?inactiveDays=14" '' -o cohort.csv
+file feedback.pdf progress.pdf cohort.pdf cohort.csv

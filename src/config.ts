@@ -38,8 +38,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const converted = Value.Convert(ConfigSchema, withDefaults)
   const errors = [...Value.Errors(ConfigSchema, converted)]
   if (errors.length > 0) {
-    const lines = errors.map((e) => `${e.instancePath.replace(/^\//, '') || '(root)'}: ${e.message}`)
+    // One line per variable; a choice of literals (LOG_LEVEL) names the choices instead of one error per branch.
+    const byKey = new Map<string, string>()
+    for (const e of errors) {
+      const key = e.instancePath.replace(/^\//, '') || '(root)'
+      const choices = (ConfigSchema.properties as Record<string, { anyOf?: Array<{ const?: unknown }> }>)[key]?.anyOf?.map((branch) => branch.const)
+      if (!byKey.has(key)) byKey.set(key, choices ? `must be one of ${choices.join(', ')}` : e.message)
+    }
+    const lines = [...byKey].map(([key, message]) => `${key}: ${message}`)
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`)
   }
-  return converted as Config
+  const config = converted as Config
+  // Unset, the public address follows the port the service listens on.
+  if (env.PUBLIC_BASE_URL === undefined || env.PUBLIC_BASE_URL === '') config.PUBLIC_BASE_URL = `http://localhost:${config.PORT}`
+  return config
 }

@@ -133,7 +133,7 @@ export function trendChart(doc: Doc, o: TrendChartOptions): void {
   const x0 = doc.page.margins.left
   const plotX = x0 + AXIS_LABEL_WIDTH
   const plotWidth = contentWidth(doc) - AXIS_LABEL_WIDTH - 8
-  ensureSpace(doc, height + 22)
+  ensureSpace(doc, height + 28)
   const top = doc.y + 4
   const values = o.scale.map((s) => s.value)
   const min = Math.min(...values)
@@ -172,5 +172,5 @@ export function trendChart(doc: Doc, o: TrendChartOptions): void {
   }
   doc.restore()
   doc.x = x0
-  doc.y = top + height + 18
+  doc.y = top + height + 24
 }
