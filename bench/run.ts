@@ -13,7 +13,8 @@ import { writeResult } from './lib/report.ts'
 /** Loaded only when selected, so one benchmark's imports never slow another's run. */
 const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> = {
   observations: () => import('./observations-submit.ts'),
-  'cohort-csv': () => import('./cohort-csv.ts')
+  'cohort-csv': () => import('./cohort-csv.ts'),
+  'report-render': () => import('./report-render.ts')
 }
 
 const USAGE = `usage: npm run bench -- [--json] [--strict] [${Object.keys(BENCHMARKS).join(' | ')} ...]

@@ -41,7 +41,7 @@ export async function buildApp({ config, database, logger }: AppOptions): Promis
   await app.register(dbPlugin, { database: db, closeOnShutdown: database === undefined })
   await app.register(authPlugin)
   await app.register(swaggerPlugin, { version: VERSION })
-  await app.register(renderPoolPlugin)
+  await app.register(renderPoolPlugin, { workers: config.RENDER_WORKERS, idleSeconds: config.RENDER_IDLE_SECONDS })
   await app.register(healthRoutes)
   await app.register(v1, { prefix: '/v1' })
   return app

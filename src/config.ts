@@ -20,7 +20,15 @@ export const ConfigSchema = Type.Object({
   ], { default: 'info' }),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 262_144 }),
   PUBLIC_BASE_URL: Type.String({ default: 'http://localhost:3000' }),
-  SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 10_000 })
+  /** Ed25519 private key that signs certificate credentials: PKCS#8 PEM or a JWK (JSON with d and x). Unset: one is kept in DATA_DIR. */
+  CREDENTIAL_SIGNING_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  /** The organization named as the issuer on certificates and in their credentials. */
+  ISSUER_NAME: Type.String({ default: 'Rapport Certificate Programme', minLength: 1 }),
+  SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 10_000 }),
+  /** PDF render worker threads at most; 0 = as many as cores, up to 2. */
+  RENDER_WORKERS: Type.Integer({ minimum: 0, maximum: 64, default: 0 }),
+  /** A render worker idle this long exits; the next report starts one again. */
+  RENDER_IDLE_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 60 })
 })
 
 export type Config = Static<typeof ConfigSchema>

@@ -44,8 +44,6 @@ async function main(config: Config): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'))
 
   const address = await app.listen({ port: config.PORT, host: config.HOST })
-  // Start the PDF workers now, so the first report does not wait for them to load.
-  app.renderPool.warm()
   const base = config.PUBLIC_BASE_URL.replace(/\/$/, '')
   if (admin.generatedAdminKey) {
     // Printed once, on purpose, to the terminal of whoever started the service the first time.

@@ -77,7 +77,7 @@ t.test('same input and clock, same bytes; another clock, another document', asyn
 })
 
 t.test('the worker pool renders the same bytes off the main thread, with bounded concurrency', async (t) => {
-  const pool = createRenderPool(2)
+  const pool = createRenderPool({ size: 2 })
   t.teardown(() => pool.close())
   t.equal(pool.size, 2)
   const expected = await render()
@@ -87,4 +87,17 @@ t.test('the worker pool renders the same bytes off the main thread, with bounded
   await t.rejects(bytesOf(pool.render({ kind: 'feedback', data: bad })), /PDF rendering failed/, 'a failing render errors its stream')
   const after = await bytesOf(pool.render({ kind: 'feedback', data: sampleFeedbackData() }))
   t.ok(after.equals(expected), 'and the pool keeps working afterwards')
+})
+
+t.test('idle workers exit, and the next report starts one again', async (t) => {
+  const pool = createRenderPool({ size: 2, idleMs: 200 })
+  t.teardown(() => pool.close())
+  const expected = await render()
+  await Promise.all([1, 2].map(() => bytesOf(pool.render({ kind: 'feedback', data: sampleFeedbackData() }))))
+  t.equal(pool.running, 2, 'two workers after two renders at once')
+  await new Promise((resolve) => setTimeout(resolve, 600))
+  t.equal(pool.running, 0, 'both exited after staying idle')
+  const again = await bytesOf(pool.render({ kind: 'feedback', data: sampleFeedbackData() }))
+  t.ok(again.equals(expected), 'a later report renders the same bytes')
+  t.equal(pool.running, 1, 'in one newly started worker')
 })

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import PDFDocument from 'pdfkit'
 import { registerFonts } from './fonts.ts'
 import { COLOR, PAGE, SIZE } from './theme.ts'
@@ -44,9 +43,6 @@ export function createReportDocument(meta: ReportMeta): Doc {
   doc.fillColor(COLOR.text).fontSize(SIZE.body)
   return doc
 }
-
-/** A short stable digest, for ids derived from content. */
-export const digest = (text: string, length = 8): string => createHash('sha256').update(text).digest('hex').slice(0, length)
 
 const stamp = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`
 

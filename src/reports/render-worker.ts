@@ -1,3 +1,4 @@
+import { setPriority } from 'node:os'
 import { parentPort } from 'node:worker_threads'
 import { reportFonts } from './fonts.ts'
 import { renderReport, type RenderJob } from './renderers.ts'
@@ -13,6 +14,18 @@ export type WorkerMessage =
 
 // Parse the fonts while the worker starts, not during its first request.
 reportFonts()
+
+/**
+ * Layout is background work: requests come first. On Linux, setpriority(0) applies to the calling
+ * thread only, so this lowers this worker's scheduling priority and leaves the event loop's thread
+ * at its own; with as many busy workers as cores, the main thread still gets the CPU when it needs it.
+ */
+export const RENDER_NICENESS = 10
+try {
+  setPriority(RENDER_NICENESS)
+} catch {
+  // Not permitted here (some containers, other platforms): render at normal priority.
+}
 
 const port = parentPort
 if (!port) throw new Error('render-worker.ts must run in a worker thread')

@@ -1,5 +1,5 @@
 import type { FeedbackArea, FeedbackReportData } from '../../reports/feedback-report.ts'
-import { digest } from '../../reports/document.ts'
+import { digest } from '../../lib/digest.ts'
 import type { ObservationView } from '../observations/observations-schemas.ts'
 import type { PinnedRubric } from '../observations/rubric-lookup.ts'
 import { summarize } from '../observations/scoring.ts'

@@ -1,4 +1,4 @@
-import { digest } from '../../reports/document.ts'
+import { digest } from '../../lib/digest.ts'
 import type { ProgressArea, ProgressObservation, ProgressReportData, Tally } from '../../reports/progress-report.ts'
 import type { PinnedRubric } from '../observations/rubric-lookup.ts'
 import { summarize } from '../observations/scoring.ts'
