@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
+import type { CertificateData } from '../src/reports/certificate.ts'
 import type { CohortReportData } from '../src/reports/cohort-report.ts'
 import { renderReport, type RenderJob } from '../src/reports/renderers.ts'
 import { sampleFeedbackData } from '../test/helpers/feedback-report.ts'
@@ -32,7 +33,8 @@ function sampleCohort(): CohortReportData {
         name, organization: i % 2 === 0 ? 'Riverside Hospice' : 'Northgate Schools', observations: seen ? 2 + (i % 4) : 0,
         supervisors: seen ? 1 + (i % 2) : 0, lastObservationOn: seen ? `2025-03-${String(28 - i * 2).padStart(2, '0')}` : null,
         daysSinceLastObservation: seen ? 3 + i * 2 : null, inactive: !seen, areaScores: [s(2.5), s(1.75), s(2)],
-        overall: s(2.1)
+        overall: s(2.1),
+        eligibility: i % 4 === 0 ? 'eligible' as const : i % 4 === 1 ? 'close' as const : 'not_eligible' as const
       }
     }),
     weakest: [
@@ -45,6 +47,14 @@ function sampleCohort(): CohortReportData {
   }
 }
 
+function sampleCertificate(): CertificateData {
+  return {
+    serial: 'RC-2025-000042', traineeName: 'Zoë Ñúñez', programName: 'Certificate in Therapeutic Relationships',
+    issuerName: 'Riverside Training Institute', issuedOn: '2025-03-31', issuedAt: new Date('2025-03-31T08:00:00Z'),
+    verificationUrl: 'https://rapport.example.org/verify/k3J9xQ2mPz7vW4tR8yN5bC'
+  }
+}
+
 async function pdfOf(job: RenderJob): Promise<Buffer> {
   const parts: Buffer[] = []
   for await (const chunk of renderReport(job) as unknown as Readable) parts.push(chunk as Buffer)
@@ -52,14 +62,16 @@ async function pdfOf(job: RenderJob): Promise<Buffer> {
 }
 
 const work = mkdtempSync(join(tmpdir(), 'rapport-images-'))
-const jobs: Array<[string, RenderJob]> = [
+// The landscape certificate at a lower resolution, so its image is about as wide as the reports'.
+const jobs: Array<[string, RenderJob, number?]> = [
   ['feedback-report', { kind: 'feedback', data: sampleFeedbackData() }],
   ['progress-report', { kind: 'progress', data: sampleProgressData(24) }],
-  ['cohort-report', { kind: 'cohort', data: sampleCohort() }]
+  ['cohort-report', { kind: 'cohort', data: sampleCohort() }],
+  ['certificate', { kind: 'certificate', data: sampleCertificate() }, 80]
 ]
-for (const [name, job] of jobs) {
+for (const [name, job, resolution = 100] of jobs) {
   const pdf = join(work, `${name}.pdf`)
   writeFileSync(pdf, await pdfOf(job))
-  execFileSync('pdftoppm', ['-png', '-r', '100', '-f', '1', '-l', '1', '-singlefile', pdf, join(DOCS, name)])
+  execFileSync('pdftoppm', ['-png', '-r', String(resolution), '-f', '1', '-l', '1', '-singlefile', pdf, join(DOCS, name)])
   process.stdout.write(`docs/${name}.png\n`)
 }

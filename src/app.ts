@@ -8,6 +8,8 @@ import dbPlugin from './plugins/db.ts'
 import authPlugin from './plugins/auth.ts'
 import swaggerPlugin from './plugins/swagger.ts'
 import renderPoolPlugin from './plugins/render-pool.ts'
+import issuerPlugin from './plugins/issuer.ts'
+import publicRoutes from './modules/certificates/public-routes.ts'
 import { createValidatorCompiler } from './plugins/validation.ts'
 import healthRoutes from './modules/health/health-routes.ts'
 import v1 from './modules/v1.ts'
@@ -42,7 +44,9 @@ export async function buildApp({ config, database, logger }: AppOptions): Promis
   await app.register(authPlugin)
   await app.register(swaggerPlugin, { version: VERSION })
   await app.register(renderPoolPlugin, { workers: config.RENDER_WORKERS, idleSeconds: config.RENDER_IDLE_SECONDS })
+  await app.register(issuerPlugin, config)
   await app.register(healthRoutes)
+  await app.register(publicRoutes)
   await app.register(v1, { prefix: '/v1' })
   return app
 }

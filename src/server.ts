@@ -43,6 +43,11 @@ async function main(config: Config): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'))
   process.on('SIGINT', () => shutdown('SIGINT'))
 
+  // Read the credential signing key now: a bad one stops the start, a missing one is created and warned about.
+  const signing = app.issuer.key()
+  if (!signing.configured) {
+    app.log.warn({ file: signing.file }, 'CREDENTIAL_SIGNING_KEY is not set: certificate credentials are signed with a key kept in DATA_DIR; configure one (and keep it safe) in production')
+  }
   const address = await app.listen({ port: config.PORT, host: config.HOST })
   const base = config.PUBLIC_BASE_URL.replace(/\/$/, '')
   if (admin.generatedAdminKey) {

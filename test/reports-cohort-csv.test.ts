@@ -18,7 +18,8 @@ function table(tt: Test, res: LightMyRequestResponse, inactiveDays = 30) {
   tt.equal(res.statusCode, 200, res.body.slice(0, 300))
   tt.ok(res.body.startsWith('\uFEFF'), 'starts with a UTF-8 byte-order mark')
   const [header, ...rows] = parseCsv(res.body.slice(1))
-  tt.same(header, HEADER(inactiveDays), 'header names every column, one per skill area of the pinned rubric')
+  tt.same(header!.slice(0, -2), HEADER(inactiveDays), 'header names every column, one per skill area of the pinned rubric')
+  tt.match(header!.slice(-2), [/^Certificate eligibility \(as of \d{4}-\d{2}-\d{2}\)$/, 'Eligibility rules not met'], 'then eligibility, as of the report\'s day')
   return rows
 }
 
@@ -58,9 +59,9 @@ t.test('cohort report CSV', async (t) => {
     const rows = table(t, res)
     t.same(rows.map((r) => r[0]), ['Ada Alpha', 'Bo Beta'], 'active trainees of this cohort only, in name order')
     // Latest = 2024-05-01: safety (4×1 + 2×3) / 4 = 2.5; listening (3 + 4) / 2 = 3.5; overall (2.5×2 + 3.5) / 3 = 2.83.
-    t.same(byName(rows).get('Ada Alpha')!.slice(2), [w.org.name, 'HR-7', '2', '1', '2', '2024-05-01', '30', 'no', '2.5', '3.5', '2.83'])
+    t.same(byName(rows).get('Ada Alpha')!.slice(2), [w.org.name, 'HR-7', '2', '1', '2', '2024-05-01', '30', 'no', '2.5', '3.5', '2.83', 'no rules set', ''])
     // Not observed is left out: listening is paraphrasing alone.
-    t.same(byName(rows).get('Bo Beta')!.slice(2), [w.otherOrg.name, '', '1', '0', '1', '2024-04-15', '46', 'yes', '1', '2', '1.33'])
+    t.same(byName(rows).get('Bo Beta')!.slice(2), [w.otherOrg.name, '', '1', '0', '1', '2024-04-15', '46', 'yes', '1', '2', '1.33', 'no rules set', ''])
   })
 
   await t.test('the inactivity flag turns on one day past N days', async (t) => {
@@ -77,8 +78,8 @@ t.test('cohort report CSV', async (t) => {
     t.same(org.map((r) => r[0]), ['Bo Beta'])
     const march = byName(table(t, await coordinator.get(url, { query: { from: '2024-01-01', to: '2024-03-01', asOf: '2024-03-31' } })))
     // Only the 2024-03-01 session: safety (2 + 4×3) / 4 = 3.5, listening 1, overall (7 + 1) / 3 = 2.67.
-    t.same(march.get('Ada Alpha')!.slice(4), ['1', '0', '1', '2024-03-01', '30', 'no', '3.5', '1', '2.67'])
-    t.same(march.get('Bo Beta')!.slice(4), ['0', '0', '0', '', '', 'yes', '', '', ''], 'no observation in range: empty cells, flagged')
+    t.same(march.get('Ada Alpha')!.slice(4), ['1', '0', '1', '2024-03-01', '30', 'no', '3.5', '1', '2.67', 'no rules set', ''])
+    t.same(march.get('Bo Beta')!.slice(4), ['0', '0', '0', '', '', 'yes', '', '', '', 'no rules set', ''], 'no observation in range: empty cells, flagged')
     const sameDay = byName(table(t, await coordinator.get(url, { query: { from: '2024-05-01', to: '2024-05-01' } })))
     t.equal(sameDay.get('Ada Alpha')![4], '1', 'from and to are inclusive')
   })
@@ -128,6 +129,18 @@ t.test('cohort report CSV', async (t) => {
     t.equal(items[0]!.areaTitle, 'Safe environment')
     t.equal((await client(app, w.keys.otherCoordinator).get(`/v1/cohorts/${w.cohort.id}/report/weakest-criteria`)).statusCode, 404)
     t.equal((await client(app, w.keys.supervisor).get(`/v1/cohorts/${w.cohort.id}/report/weakest-criteria`)).statusCode, 403)
+  })
+
+  await t.test('each trainee\'s certificate eligibility, with the rules not met in words', async (t) => {
+    const rulesUrl = `/v1/programs/${w.program.id}/eligibility-rules`
+    const etag = String((await coordinator.get(rulesUrl)).headers.etag)
+    const set = await coordinator.put(rulesUrl, { headers: { 'if-match': etag }, body: { rules: [{ kind: 'minObservations', count: 2 }, { kind: 'minSupervisors', count: 2 }] } })
+    t.equal(set.statusCode, 200, set.body)
+    const rows = byName(table(t, await coordinator.get(url, { query: { asOf: '2024-05-31' } })))
+    t.same(rows.get('Ada Alpha')!.slice(-2), ['eligible', ''], 'two observations by two supervisors')
+    t.same(rows.get('Bo Beta')!.slice(-2), ['not eligible', 'At least 2 submitted observations; Observed by at least 2 different supervisors'])
+    const early = byName(table(t, await coordinator.get(url, { query: { asOf: '2024-04-01' } })))
+    t.same(early.get('Ada Alpha')!.slice(-2), ['not eligible', 'At least 2 submitted observations; Observed by at least 2 different supervisors'], 'as of an earlier day, sessions after it do not count')
   })
 
   await t.test('pages through cohorts larger than one batch, ties on name included', async (t) => {

@@ -50,6 +50,7 @@ t.test('GET /v1/cohorts/{id}/report.pdf', async (t) => {
     const lines = pdf.text.slice(pdf.text.indexOf('Per trainee'))
     t.ok(/Zoë Ñúñez\s*Hospice Świętego\s+Łukasza\s*2\s*2\s*2024-05-01\s*2\.50\s*3\.50\s*2\.83/.test(lines), 'per trainee: counts, supervisors, last session, area and overall scores')
     t.ok(/! Ольга Никогда[\s\S]*?0\s*0\s*—/.test(lines), 'the inactive flag and no scores for the trainee never observed')
+    t.ok(pdf.text.includes('No rules set for the program'), 'eligibility: the program has no rules yet')
   })
 
   await t.test('the same filters as the CSV', async (t) => {
@@ -60,6 +61,15 @@ t.test('GET /v1/cohorts/{id}/report.pdf', async (t) => {
     t.notOk(pdf.text.includes('Đặng Thị Hương'), 'a trainee of another organization is left out')
     t.ok(pdf.text.includes('2 · 1 observations'), 'only the sessions in the period count')
     isProblem(t, await coordinator.get(url, { query: { from: '2024-05-01', to: '2024-04-01' } }), 400, 'validation', ['/query/to'])
+  })
+
+  await t.test('each trainee\'s certificate eligibility under the program\'s rules', async (t) => {
+    const rulesUrl = `/v1/programs/${w.program.id}/eligibility-rules`
+    const etag = String((await coordinator.get(rulesUrl)).headers.etag)
+    t.equal((await coordinator.put(rulesUrl, { headers: { 'if-match': etag }, body: { rules: [{ kind: 'minObservations', count: 2 }] } })).statusCode, 200)
+    const pdf = await parsePdf((await coordinator.get(url, { query: { asOf: '2024-05-31' } })).rawPayload)
+    t.ok(pdf.text.includes('1 eligible · 2 one rule short'), 'counted in the header')
+    t.ok(/Zoë Ñúñez[^\n]*\n?[^!]*?2\.83\s*Eligible/.test(pdf.text.slice(pdf.text.indexOf('Per trainee'))), 'and shown per trainee')
   })
 
   await t.test('coordinators of the program and admins only', async (t) => {
@@ -99,7 +109,7 @@ t.test('the cohort PDF renders the same bytes for the same data', async (t) => {
     reportId: 'CR-1', generatedAt: new Date('2025-01-01T00:00:00Z'), program: 'P', cohort: 'C', organization: null, from: null, to: null,
     asOf: '2025-01-01', inactiveDays: 30, rubric: { key: 'r', version: 1, title: 'R' },
     scale: [{ value: 1, label: 'One' }, { value: 2, label: 'Two' }], areas: ['Area'],
-    trainees: [{ name: 'Ана', organization: 'O', observations: 1, supervisors: 1, lastObservationOn: '2024-12-31', daysSinceLastObservation: 1, inactive: false, areaScores: [2], overall: 2 }],
+    trainees: [{ name: 'Ана', organization: 'O', observations: 1, supervisors: 1, lastObservationOn: '2024-12-31', daysSinceLastObservation: 1, inactive: false, areaScores: [2], overall: 2, eligibility: 'eligible' as const }],
     weakest: []
   }
   const bytes = async () => {

@@ -41,12 +41,23 @@ t.test('GET /v1/trainees/{id}/progress.pdf', async (t) => {
       t.ok(pdf.text.includes(text), `shows "${text}"`)
     }
     t.notOk(pdf.text.includes('Draft setting'), 'drafts are left out')
+    t.ok(pdf.text.includes('This program has no eligibility rules yet'), 'the eligibility section says the program has no rules')
     t.ok(pdf.text.includes('Proficient (3)'), 'the latest level per criterion comes from the latest observation')
     t.ok(/Summarizing[\s\S]{0,80}Never observed/.test(pdf.text), 'the optional criterion nobody scored is never observed')
     t.ok(pdf.text.includes('Non-verbal cues (Active listening)'), '"not observed" every time counts as never observed')
     const safety = /Safe environment\s*latest ([\d.]+) · (\w+) · first ([\d.]+)/.exec(pdf.text)
     t.same(safety?.slice(1), ['3.00', 'Proficient', '1.00'], 'the area trend runs from the first to the latest score')
     for (const id of ids) t.ok((await auditActions(db, id)).includes('observation.read'), 'each observation included is audited as read')
+  })
+
+  await t.test('the eligibility checklist follows the program\'s rules', async (t) => {
+    const coordinator = client(app, w.keys.coordinator)
+    const rulesUrl = `/v1/programs/${w.program.id}/eligibility-rules`
+    const etag = String((await coordinator.get(rulesUrl)).headers.etag)
+    t.equal((await coordinator.put(rulesUrl, { headers: { 'if-match': etag }, body: { rules: [{ kind: 'minObservations', count: 3 }, { kind: 'minSupervisors', count: 3 }] } })).statusCode, 200)
+    const pdf = await parsePdf((await coordinator.get(url)).rawPayload)
+    t.ok(pdf.text.includes('Not eligible: 1 of 2 rules is not met.'), 'the outcome')
+    t.ok(pdf.text.includes('Needs 1 more observation by a third supervisor.'), 'what is missing, in words')
   })
 
   await t.test('a supervisor\'s report covers only the observations they made', async (t) => {

@@ -32,6 +32,9 @@ t.test('header, trends, latest levels, never-observed criteria, supervisors and 
     t.ok(pdf.text.includes(name), `supervisors and settings: "${name}"`)
   }
   t.ok(pdf.text.includes('Every submitted observation'), 'the history table')
+  t.ok(pdf.text.includes('Certificate eligibility') && pdf.text.includes('Not eligible: 1 of 3 rules is not met. (as of 2025-03-04)'), 'the eligibility checklist and its outcome')
+  t.ok(/✗\s*Every criterion scored at least twice[\s\S]*Needs more scores for: Summarizing/.test(pdf.text), 'an unmet rule is crossed, with what is missing')
+  t.ok(/✓\s*At least 6 submitted observations\s*Met/.test(pdf.text), 'a met rule is ticked')
 })
 
 t.test('200 observations: the history flows over pages with its header on each, and nothing is lost', async (t) => {

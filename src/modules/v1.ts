@@ -12,6 +12,8 @@ import auditRoutes from './audit/audit-routes.ts'
 import feedbackReportRoutes from './reports/feedback-report-routes.ts'
 import cohortReportRoutes from './reports/cohort-report-routes.ts'
 import progressReportRoutes from './reports/progress-report-routes.ts'
+import eligibilityRoutes from './eligibility/eligibility-routes.ts'
+import certificatesRoutes from './certificates/certificates-routes.ts'
 
 /** Everything under /v1 needs an API key. */
 const v1: FastifyPluginAsyncTypebox = async (app) => {
@@ -19,7 +21,7 @@ const v1: FastifyPluginAsyncTypebox = async (app) => {
   for (const routes of [
     rubricsRoutes, organizationsRoutes, programsRoutes, cohortsRoutes, traineesRoutes,
     supervisorsRoutes, assignmentsRoutes, observationsRoutes, accountsRoutes, auditRoutes, cohortReportRoutes,
-    feedbackReportRoutes, progressReportRoutes
+    feedbackReportRoutes, progressReportRoutes, eligibilityRoutes, certificatesRoutes
   ]) {
     await app.register(routes)
   }

@@ -4,9 +4,44 @@ import { AppError, ERRORS, type FieldProblem } from '../errors.ts'
 
 interface AjvIssue {
   instancePath: string
+  schemaPath?: string
   keyword: string
   message?: string
   params: Record<string, unknown>
+}
+
+const BRANCH = /^(.*\/anyOf)\/(\d+)\//
+
+/**
+ * A tagged union (rules with a `kind`) fails in every branch at once; only the branch whose tag
+ * matched says what is wrong. Branches that failed on a constant (their tag) are dropped when
+ * another branch got further; when every branch failed on its tag, one issue names the tags allowed.
+ */
+function pruneTaggedBranches(issues: AjvIssue[]): AjvIssue[] {
+  const unions = new Map<string, Map<string, AjvIssue[]>>()
+  for (const issue of issues) {
+    const m = BRANCH.exec(issue.schemaPath ?? '')
+    if (!m) continue
+    const union = unions.get(m[1]!) ?? new Map<string, AjvIssue[]>()
+    union.set(m[2]!, [...(union.get(m[2]!) ?? []), issue])
+    unions.set(m[1]!, union)
+  }
+  let out = issues
+  for (const [at, branches] of unions) {
+    const tagged = [...branches.values()].filter((list) => list.some((i) => i.keyword === 'const'))
+    if (tagged.length === 0) continue
+    const inUnion = (i: AjvIssue) => (i.schemaPath ?? '').startsWith(`${at}/`) || (i.keyword === 'anyOf' && `${i.schemaPath}` === at)
+    const survivors = [...branches.values()].filter((list) => !list.some((i) => i.keyword === 'const')).flat()
+    if (survivors.length > 0) {
+      out = out.filter((i) => !inUnion(i) || survivors.includes(i))
+    } else {
+      const consts = tagged.flat().filter((i) => i.keyword === 'const')
+      const allowed = consts.map((i) => String(i.params.allowedValue))
+      const first = consts[0]!
+      out = [...out.filter((i) => !inUnion(i)), { ...first, keyword: 'enum', schemaPath: at, params: { allowedValues: allowed } }]
+    }
+  }
+  return out
 }
 
 const PART_PREFIX: Record<string, string> = { body: '', querystring: '/query', params: '/params', headers: '/headers' }
@@ -17,7 +52,7 @@ const PART_PREFIX: Record<string, string> = { body: '', querystring: '/query', p
  */
 export function toFieldProblems(issues: AjvIssue[], part: string): FieldProblem[] {
   const byPointer = new Map<string, string[]>()
-  for (const { pointer, detail } of issues.map((issue) => describe(issue, part))) {
+  for (const { pointer, detail } of pruneTaggedBranches(issues).map((issue) => describe(issue, part))) {
     const details = byPointer.get(pointer) ?? []
     if (!details.includes(detail)) details.push(detail)
     byPointer.set(pointer, details)

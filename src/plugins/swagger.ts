@@ -83,7 +83,9 @@ export default fp(async function swaggerPlugin(app: FastifyInstance, opts: { ver
         { name: 'observations', description: 'Supervisor observations of trainee sessions' },
         { name: 'accounts', description: 'Accounts and API keys' },
         { name: 'audit', description: 'The audit log' },
-        { name: 'reports', description: 'PDF and CSV reports' }
+        { name: 'reports', description: 'PDF and CSV reports' },
+        { name: 'eligibility', description: 'Certificate eligibility rules and who meets them' },
+        { name: 'certificates', description: 'Issued certificates, their credentials and public verification' }
       ]
     },
     transform: ({ schema, url }) => ({ schema: optionalWhenDefaulted(schema), url }),

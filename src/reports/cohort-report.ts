@@ -19,6 +19,8 @@ export interface CohortReportTrainee {
   inactive: boolean
   areaScores: Array<number | null>
   overall: number | null
+  /** Null when the program has no eligibility rules. */
+  eligibility: 'eligible' | 'close' | 'not_eligible' | null
 }
 
 export interface CohortReportCriterion {
@@ -69,6 +71,8 @@ const mean = (values: Array<number | null>): number | null => {
 function header(doc: Doc, d: CohortReportData): void {
   titleBlock(doc, 'Cohort report', `${d.program} · ${d.cohort}`)
   const inactive = d.trainees.filter((t) => t.inactive).length
+  const eligible = d.trainees.filter((t) => t.eligibility === 'eligible').length
+  const close = d.trainees.filter((t) => t.eligibility === 'close').length
   const period = d.from || d.to ? `${d.from ?? 'start'} to ${d.to ?? d.asOf}` : 'All sessions'
   fieldGrid(doc, [
     ['Cohort', d.cohort],
@@ -76,7 +80,9 @@ function header(doc: Doc, d: CohortReportData): void {
     ['Sessions', period],
     ['Trainees', `${d.trainees.length} · ${d.trainees.reduce((n, t) => n + t.observations, 0)} observations`],
     ['Not observed lately', `${inactive} with none in the ${d.inactiveDays} days to ${d.asOf}`],
-    ['Rubric', `${d.rubric.title} (${d.rubric.key} v${d.rubric.version})`]
+    ['Rubric', `${d.rubric.title} (${d.rubric.key} v${d.rubric.version})`],
+    ['Certificate eligibility', d.trainees.some((t) => t.eligibility !== null) ? `${eligible} eligible · ${close} one rule short` : 'No rules set for the program'],
+    ['As of', d.asOf]
   ])
 }
 
@@ -132,12 +138,13 @@ function perTrainee(doc: Doc, d: CohortReportData): void {
       { header: 'Trainee', weight: 3.4 }, { header: 'Organization', weight: 2.6 }, { header: 'Obs.', weight: 0.9, align: 'right' },
       { header: 'Supervisors', weight: 1.9, align: 'right' }, { header: 'Last', weight: 1.9 },
       ...d.areas.map((_, i) => ({ header: `A${i + 1}`, weight: 1, align: 'right' as const })),
-      { header: 'Overall', weight: 1.3, align: 'right' }
+      { header: 'Overall', weight: 1.3, align: 'right' }, { header: 'Certificate', weight: 1.7 }
     ],
     rows: d.trainees.map((t): TableRow => [
       { text: t.inactive ? `! ${t.name}` : t.name, face: 'bold', color: t.inactive ? COLOR.warning : COLOR.text },
       t.organization, String(t.observations), String(t.supervisors), t.lastObservationOn ?? '—',
-      ...t.areaScores.map(score), { text: score(t.overall), face: 'bold' }
+      ...t.areaScores.map(score), { text: score(t.overall), face: 'bold' },
+      t.eligibility === 'eligible' ? { text: 'Eligible', face: 'bold', color: COLOR.accent } : t.eligibility === 'close' ? 'One rule short' : t.eligibility ? { text: 'Not yet', color: COLOR.muted } : '—'
     ]),
     size: SIZE.tiny,
     emptyNote: 'No trainee matches.'

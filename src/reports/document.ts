@@ -20,9 +20,11 @@ export interface ReportMeta {
  * other entries), so fixed info means a fixed id. Pages are buffered so that the footer can say
  * "Page x of y" once the page count is known.
  */
-export function createReportDocument(meta: ReportMeta): Doc {
+export function createReportDocument(meta: ReportMeta, options: { layout?: 'landscape' } = {}): Doc {
   const doc = new PDFDocument({
     size: PAGE.size,
+    // Only set when asked, so the portrait reports' bytes stay as they were.
+    ...(options.layout ? { layout: options.layout } : {}),
     bufferPages: true,
     margins: { top: PAGE.margin, left: PAGE.margin, right: PAGE.margin, bottom: PAGE.margin + PAGE.footerHeight },
     info: {

@@ -40,6 +40,12 @@ export interface Tally {
   lastSessionDate: string
 }
 
+export interface EligibilityChecklist {
+  asOf: string
+  message: string
+  rules: Array<{ description: string; met: boolean; missing: string | null }>
+}
+
 export interface ProgressReportData {
   reportId: string
   generatedAt: Date
@@ -56,6 +62,8 @@ export interface ProgressReportData {
   observations: ProgressObservation[]
   supervisors: Tally[]
   settings: Tally[]
+  /** The certificate's rules, met or not, as of the report's day. */
+  eligibility: EligibilityChecklist
 }
 
 export function progressMeta(d: ProgressReportData): ReportMeta {
@@ -96,6 +104,22 @@ function trends(doc: Doc, d: ProgressReportData): void {
       : `latest ${latest.toFixed(2)} · ${nearestLevel(d.scale, latest)?.label ?? ''}` + (scored.length > 1 ? ` · first ${scored[0]!.toFixed(2)}` : '')
     subheading(doc, area.title, aside, 100)
     trendChart(doc, { scale: d.scale, values, xLabels: dates })
+  })
+}
+
+function checklist(doc: Doc, d: ProgressReportData): void {
+  const e = d.eligibility
+  heading(doc, 'Certificate eligibility', 60)
+  paragraph(doc, `${e.message} (as of ${e.asOf})`, { face: 'bold' })
+  gap(doc, 4)
+  if (e.rules.length === 0) return
+  table(doc, {
+    columns: [{ header: '', weight: 0.5, align: 'center' }, { header: 'Rule', weight: 5 }, { header: 'What is missing', weight: 5 }],
+    rows: e.rules.map((r): TableRow => [
+      r.met ? { text: '✓', face: 'bold', color: COLOR.accent } : { text: '✗', face: 'bold', color: COLOR.warning },
+      r.description,
+      r.met ? { text: 'Met', color: COLOR.muted } : r.missing ?? ''
+    ])
   })
 }
 
@@ -173,6 +197,7 @@ export function renderProgressReport(data: ProgressReportData): Doc {
   const meta = progressMeta(data)
   const doc = createReportDocument(meta)
   header(doc, data)
+  checklist(doc, data)
   trends(doc, data)
   criteria(doc, data)
   tallies(doc, data)

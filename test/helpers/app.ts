@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto'
 import type { Test } from 'tap'
 import type { LightMyRequestResponse } from 'fastify'
 import { buildApp, type App } from '../../src/app.ts'
@@ -7,6 +8,9 @@ import type { Database, Db } from '../../src/db/client.ts'
 import { freshDatabase } from './database.ts'
 
 export const ADMIN_KEY = 'rk_test-admin-key-0000000000000000000000000000'
+
+/** One credential signing key per test process, so no test writes a key file. */
+export const SIGNING_KEY_PEM = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
 
 export interface TestApp {
   app: App
@@ -18,7 +22,7 @@ export interface TestApp {
 
 /** Builds the whole app on a fresh database for one test file; closed and dropped in teardown. */
 export async function buildTestApp(t: Test, env: Record<string, string> = {}): Promise<TestApp> {
-  const config = loadConfig({ LOG_LEVEL: 'silent', LOAD_RUBRICS_ON_START: 'false', ADMIN_API_KEY: ADMIN_KEY, ...env })
+  const config = loadConfig({ LOG_LEVEL: 'silent', LOAD_RUBRICS_ON_START: 'false', ADMIN_API_KEY: ADMIN_KEY, CREDENTIAL_SIGNING_KEY: SIGNING_KEY_PEM, ...env })
   const { database, drop } = await freshDatabase()
   await ensureAdmin(database.db, ADMIN_KEY)
   const app = await buildApp({ config, database, logger: false })

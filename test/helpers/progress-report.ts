@@ -40,6 +40,15 @@ export function sampleProgressData(count: number, overrides: Partial<ProgressRep
     observations,
     supervisors: SUPERVISORS.map((name) => ({ name, observations: Math.ceil(count / 3), lastSessionDate: observations.at(-1)?.sessionDate ?? '' })),
     settings: SETTINGS.map((name) => ({ name, observations: Math.ceil(count / 4), lastSessionDate: observations.at(-1)?.sessionDate ?? '' })),
+    eligibility: {
+      asOf: '2025-03-04',
+      message: 'Not eligible: 1 of 3 rules is not met.',
+      rules: [
+        { description: 'At least 6 submitted observations', met: true, missing: null },
+        { description: 'Observed by at least 2 different supervisors', met: true, missing: null },
+        { description: 'Every criterion scored at least twice (not "not observed")', met: false, missing: 'Needs more scores for: Summarizing (0 of 2); Validating without agreeing (0 of 2).' }
+      ]
+    },
     ...overrides
   }
 }

@@ -2,6 +2,8 @@ import { Readable } from 'node:stream'
 import { CSV_BOM, csvRow } from '../../lib/csv.ts'
 import type { CohortReport } from './cohort-report-service.ts'
 
+const ELIGIBILITY = { eligible: 'eligible', close: 'close (one rule missing)', not_eligible: 'not eligible' } as const
+
 /** Rows per chunk handed to the socket: fewer, larger writes without holding much in memory. */
 const ROWS_PER_CHUNK = 200
 
@@ -9,7 +11,8 @@ export function cohortCsvHeader(report: CohortReport): string[] {
   return [
     'Trainee', 'Email', 'Organization', 'External HR ID', 'Observations', 'Acknowledged', 'Distinct supervisors',
     'Last observation', 'Days since last observation', `No observation in last ${report.filter.inactiveDays} days`,
-    ...report.areas.map((a) => a.title), 'Overall'
+    ...report.areas.map((a) => a.title), 'Overall',
+    `Certificate eligibility (as of ${report.filter.asOf})`, 'Eligibility rules not met'
   ]
 }
 
@@ -19,7 +22,8 @@ async function* cohortCsvChunks(report: CohortReport): AsyncGenerator<string> {
   for await (const r of report.rows()) {
     chunk += csvRow([
       r.name, r.email, r.organization, r.externalHrId, r.observations, r.acknowledged, r.supervisors,
-      r.lastObservationOn, r.daysSinceLastObservation, r.inactive ? 'yes' : 'no', ...r.areaScores, r.overall
+      r.lastObservationOn, r.daysSinceLastObservation, r.inactive ? 'yes' : 'no', ...r.areaScores, r.overall,
+      r.eligibility === null ? 'no rules set' : ELIGIBILITY[r.eligibility], r.unmetRules.join('; ')
     ])
     if (++count % ROWS_PER_CHUNK === 0) {
       yield chunk

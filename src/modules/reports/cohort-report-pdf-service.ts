@@ -31,7 +31,7 @@ export async function getCohortReportData(db: Db, ctx: RequestContext, cohortId:
     trainees.push({
       name: r.name, organization: r.organization, observations: r.observations, supervisors: r.supervisors,
       lastObservationOn: r.lastObservationOn, daysSinceLastObservation: r.daysSinceLastObservation, inactive: r.inactive,
-      areaScores: r.areaScores, overall: r.overall
+      areaScores: r.areaScores, overall: r.overall, eligibility: r.eligibility
     })
   }
   const weakest = await weakestCriteria(db, ctx, cohortId, filter)

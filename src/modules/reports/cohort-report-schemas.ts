@@ -47,4 +47,8 @@ export interface CohortTraineeRow {
   /** In the order of the rubric's areas; null where the latest observation scored nothing there. */
   areaScores: Array<number | null>
   overall: number | null
+  /** Null when the program has no eligibility rules. */
+  eligibility: 'eligible' | 'close' | 'not_eligible' | null
+  /** The rules not met, in words. */
+  unmetRules: string[]
 }

@@ -6,6 +6,7 @@ import type { RequestContext } from '../accounts/principal.ts'
 import { getCohort } from '../cohorts/cohorts-service.ts'
 import { summarize, round2, type WeightedArea } from '../observations/scoring.ts'
 import { getRubricVersionById } from '../rubrics/rubric-cache.ts'
+import { batchEligibility, statusOf } from '../eligibility/eligibility-service.ts'
 import { criterionMeans, traineeBatch, type CohortScope, type KeysetPosition, type TraineeAggregate } from './cohort-report-repository.ts'
 import type { CohortReportFilter, CohortTraineeRow, WeakestCriterion } from './cohort-report-schemas.ts'
 
@@ -18,6 +19,8 @@ export interface CohortReport {
   /** Skill areas of the programme's pinned rubric version, in rubric order: one score column each. */
   areas: Array<{ key: string; title: string }>
   filter: CohortReportFilter & { asOf: string }
+  /** The program's eligibility rules (null: it has none), as of the report's day. */
+  eligibility: { version: number; rules: string[] } | null
   /** The trainees' lines in name order, fetched in batches as the consumer pulls. */
   rows(): AsyncGenerator<CohortTraineeRow>
 }
@@ -34,11 +37,11 @@ async function prepare(db: Db, ctx: RequestContext, cohortId: string, filter: Co
   checkFilter(filter)
   // Out of a coordinator's programmes the cohort is not found, exactly like a missing one.
   const cohort = await getCohort(db, ctx, cohortId)
-  const [program] = await db.select({ rubricVersionId: programs.rubricVersionId }).from(programs).where(eq(programs.id, cohort.programId))
+  const [program] = await db.select({ id: programs.id, rubricVersionId: programs.rubricVersionId }).from(programs).where(eq(programs.id, cohort.programId))
   const rubric = program ? await getRubricVersionById(db, program.rubricVersionId) : undefined
   if (!rubric) throw ERRORS.internal()
   const scope: CohortScope = { cohortId, programId: cohort.programId, organizationId: filter.organizationId, from: filter.from, to: filter.to }
-  return { cohort, rubric, scope }
+  return { cohort, program, rubric, scope }
 }
 
 /** Scored the same way as an observation's own summary (scoring.ts): weighted, "not observed" left out. */
@@ -49,7 +52,7 @@ function weightedAreas(definition: { areas: ReadonlyArray<{ key: string; title: 
   }))
 }
 
-function toRow(t: TraineeAggregate, areas: WeightedArea[], inactiveDays: number): CohortTraineeRow {
+function toRow(t: TraineeAggregate, areas: WeightedArea[], inactiveDays: number, eligibility: { unmet: number[] | undefined; rules: string[] } | null): CohortTraineeRow {
   const summary = t.levels ? summarize(areas, new Map(Object.entries(t.levels))) : null
   return {
     traineeId: t.id, name: t.name, email: t.email, organization: t.organization, externalHrId: t.externalHrId,
@@ -57,7 +60,9 @@ function toRow(t: TraineeAggregate, areas: WeightedArea[], inactiveDays: number)
     lastObservationOn: t.lastObservationOn, daysSinceLastObservation: t.daysSinceLast,
     inactive: t.daysSinceLast === null || t.daysSinceLast > inactiveDays,
     areaScores: summary ? summary.areas.map((a) => a.score) : areas.map(() => null),
-    overall: summary?.overall ?? null
+    overall: summary?.overall ?? null,
+    eligibility: eligibility?.unmet ? statusOf(eligibility.unmet.length) : null,
+    unmetRules: eligibility?.unmet?.map((i) => eligibility.rules[i] ?? '') ?? []
   }
 }
 
@@ -66,19 +71,24 @@ function toRow(t: TraineeAggregate, areas: WeightedArea[], inactiveDays: number)
  * 404 surface before a single byte of the response is sent.
  */
 export async function openCohortReport(db: Db, ctx: RequestContext, cohortId: string, filter: CohortReportFilter): Promise<CohortReport> {
-  const { cohort, rubric, scope } = await prepare(db, ctx, cohortId, filter)
+  const { cohort, program, rubric, scope } = await prepare(db, ctx, cohortId, filter)
   const areas = weightedAreas(rubric.definition)
   const asOf = filter.asOf ?? todayUtc()
+  const eligibility = program ? await batchEligibility(db, program, asOf, filter.organizationId) : null
+  const ruleTexts = eligibility?.rules.map((r) => r.description) ?? []
   return {
     cohort: { id: cohort.id, name: cohort.name, programId: cohort.programId },
     rubricVersionId: rubric.id,
     areas: areas.map((a) => ({ key: a.key, title: a.title })),
     filter: { ...filter, asOf },
+    eligibility: eligibility && { version: eligibility.version, rules: ruleTexts },
     async * rows() {
       let after: KeysetPosition | null = null
       for (;;) {
         const batch = await traineeBatch(db, scope, asOf, after, BATCH_SIZE)
-        for (const t of batch) yield toRow(t, areas, filter.inactiveDays)
+        // Eligibility for the batch in one statement, proportional to the batch.
+        const unmet = eligibility ? await eligibility.check(batch.map((t) => t.id)) : null
+        for (const t of batch) yield toRow(t, areas, filter.inactiveDays, unmet && { unmet: unmet.get(t.id), rules: ruleTexts })
         const last = batch.at(-1)
         if (!last || batch.length < BATCH_SIZE) return
         after = { name: last.name, id: last.id }

@@ -1,5 +1,5 @@
 import { digest } from '../../lib/digest.ts'
-import type { ProgressArea, ProgressObservation, ProgressReportData, Tally } from '../../reports/progress-report.ts'
+import type { EligibilityChecklist, ProgressArea, ProgressObservation, ProgressReportData, Tally } from '../../reports/progress-report.ts'
 import type { PinnedRubric } from '../observations/rubric-lookup.ts'
 import { summarize } from '../observations/scoring.ts'
 import type { RubricDefinition } from '../rubrics/rubric-schemas.ts'
@@ -20,6 +20,7 @@ export interface ProgressSources {
   rubrics: Map<string, PinnedRubric>
   coverage: string
   generatedAt: Date
+  eligibility: EligibilityChecklist
 }
 
 /** Same trainee, program and history: the same report id. */
@@ -84,6 +85,7 @@ export function buildProgressData(s: ProgressSources): ProgressReportData {
     areas,
     observations,
     supervisors: tally(s.rows, (r) => r.supervisor),
-    settings: tally(s.rows, (r) => r.setting)
+    settings: tally(s.rows, (r) => r.setting),
+    eligibility: s.eligibility
   }
 }

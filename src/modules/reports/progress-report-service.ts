@@ -4,6 +4,7 @@ import type { ProgressReportData } from '../../reports/progress-report.ts'
 import type { Principal, RequestContext } from '../accounts/principal.ts'
 import { observationScope, traineeScope } from '../access/access.ts'
 import { recordAudits } from '../audit/audit-repository.ts'
+import { evaluateTrainee } from '../eligibility/eligibility-service.ts'
 import { getPinnedRubrics } from '../observations/rubric-lookup.ts'
 import { getRubricVersionById } from '../rubrics/rubric-cache.ts'
 import { buildProgressData } from './progress-report-data.ts'
@@ -39,13 +40,18 @@ export async function getProgressReportData(db: Db, ctx: RequestContext, trainee
     if (!record) throw ERRORS.internal()
     const rows = await listProgressObservations(tx, observationScope(p), traineeId, program.id)
     const rubrics = await getPinnedRubrics(tx, rows.map((r) => r.rubricVersionId))
+    const eligibility = await evaluateTrainee(tx, ctx, traineeId, { programId: program.id, asOf: now.toISOString().slice(0, 10) })
     await recordAudits(tx, ctx, rows.map((r) => ({ action: 'observation.read', objectType: 'observation', objectId: r.id, changes: { via: 'progress.pdf' } })))
     return buildProgressData({
       names: { trainee: subject.name, organization: subject.organization, cohort: subject.cohort, program: program.name },
       traineeId, programId: program.id,
       definition: record.definition,
       rubric: { key: record.key, version: record.version },
-      rows, rubrics, coverage: coverageOf(p), generatedAt: now
+      rows, rubrics, coverage: coverageOf(p), generatedAt: now,
+      eligibility: {
+        asOf: eligibility.asOf, message: eligibility.message,
+        rules: eligibility.rules.map((r) => ({ description: r.description, met: r.met, missing: r.missing }))
+      }
     })
   })
 }

@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox'
+import { EligibilityRulesSchema } from '../eligibility/eligibility-schemas.ts'
 
 const Key = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$', description: 'Stable identifier: lower-case letters, digits and hyphens.' })
 const Text = (maxLength: number) => Type.String({ minLength: 1, maxLength })
@@ -36,7 +37,8 @@ export const RubricDefinitionSchema = Type.Object({
   title: Text(200),
   description: Type.Optional(Text(4000)),
   scale: Type.Array(ScaleLevelSchema, { minItems: 2, maxItems: 10, description: 'Performance levels, lowest first.' }),
-  areas: Type.Array(AreaSchema, { minItems: 1, maxItems: 20 })
+  areas: Type.Array(AreaSchema, { minItems: 1, maxItems: 20 }),
+  eligibility: Type.Optional({ ...EligibilityRulesSchema, description: 'Default certificate eligibility rules for programs on this rubric (each program may set its own).' })
 }, { additionalProperties: false })
 
 export type RubricDefinition = Static<typeof RubricDefinitionSchema>

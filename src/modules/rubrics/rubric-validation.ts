@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto'
 import { Ajv, type ValidateFunction } from 'ajv'
+import type { Static } from 'typebox'
 import type { FieldProblem } from '../../errors.ts'
 import { toFieldProblems } from '../../plugins/errors.ts'
+import { EligibilityRulesSchema } from '../eligibility/eligibility-schemas.ts'
+import { rulesProblems } from '../eligibility/rules-validation.ts'
 import { RubricDefinitionSchema, RubricFileSchema, type RubricDefinition } from './rubric-schemas.ts'
 
 /**
@@ -10,6 +13,7 @@ import { RubricDefinitionSchema, RubricFileSchema, type RubricDefinition } from 
  * (levels that follow the scale, keys unique across the rubric) are checked here.
  */
 const ajv = new Ajv({ allErrors: true, strict: false })
+const eligibilityValidator = ajv.compile<Static<typeof EligibilityRulesSchema>>(EligibilityRulesSchema)
 const definitionValidator = ajv.compile(RubricDefinitionSchema)
 const fileValidator = ajv.compile(RubricFileSchema)
 
@@ -99,6 +103,9 @@ export function semanticProblems(definition: unknown): FieldProblem[] {
       unique(criterionTitles, criterion.title, ct, 'title', out)
       if (scaleUsable) checkLevels(criterion.levels, ct, scale, out)
     }
+  }
+  if (scaleUsable && eligibilityValidator(definition.eligibility)) {
+    out.push(...rulesProblems(definition.eligibility, scale).map((p) => ({ ...p, pointer: `/eligibility${p.pointer}` })))
   }
   return out
 }

@@ -1,0 +1,59 @@
+import { and, eq, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm'
+import type { Db } from '../../db/client.ts'
+import { certificateSerial, certificates, eligibilityRuleSets, trainees } from '../../db/schema/index.ts'
+import type { Principal } from '../accounts/principal.ts'
+import { currentAssignment } from '../access/access.ts'
+
+export type CertificateRow = typeof certificates.$inferSelect & { ruleSetVersion: number }
+
+const NOTHING = sql`false`
+
+/** Coordinators: their programs; supervisors: their current trainees'; trainees: their own; integrators: their organization's trainees'. */
+export function certificateScope(p: Principal): SQL | undefined {
+  switch (p.role) {
+    case 'admin': return undefined
+    case 'coordinator': return p.programIds.length === 0 ? NOTHING : inArray(certificates.programId, p.programIds)
+    case 'trainee': return p.traineeId ? eq(certificates.traineeId, p.traineeId) : NOTHING
+    case 'integrator': return p.organizationId
+      ? sql`exists (select 1 from ${trainees} where ${trainees.id} = ${certificates.traineeId} and ${trainees.organizationId} = ${p.organizationId})`
+      : NOTHING
+    case 'supervisor': return p.supervisorId ? currentAssignment(p.supervisorId, sql`${certificates.traineeId}`) : NOTHING
+  }
+}
+
+function select(db: Db) {
+  return db.select({ certificate: certificates, ruleSetVersion: eligibilityRuleSets.version })
+    .from(certificates).innerJoin(eligibilityRuleSets, eq(eligibilityRuleSets.id, certificates.ruleSetId))
+}
+const flat = (r: { certificate: typeof certificates.$inferSelect; ruleSetVersion: number }): CertificateRow => ({ ...r.certificate, ruleSetVersion: r.ruleSetVersion })
+
+export async function findCertificate(db: Db, where: SQL | undefined, { lock = false } = {}): Promise<CertificateRow | undefined> {
+  const query = select(db).where(where)
+  const [row] = lock ? await query.for('update', { of: certificates }) : await query
+  return row && flat(row)
+}
+
+export const validFor = (traineeId: string, programId: string) =>
+  and(eq(certificates.traineeId, traineeId), eq(certificates.programId, programId), isNull(certificates.revokedAt))
+
+export async function listCertificates(db: Db, where: SQL | undefined, orderBy: SQL[], limit: number): Promise<CertificateRow[]> {
+  return (await select(db).where(where).orderBy(...orderBy).limit(limit)).map(flat)
+}
+
+export const statusFilter = (status: 'valid' | 'revoked' | undefined): SQL | undefined =>
+  status === undefined ? undefined : status === 'valid' ? isNull(certificates.revokedAt) : isNotNull(certificates.revokedAt)
+
+export async function nextSerial(db: Db): Promise<number> {
+  const result = await db.execute(sql`select nextval(${sql.raw(`'${certificateSerial.seqName}'`)}) as n`) as unknown as { rows: Array<{ n: string | number }> }
+  return Number(result.rows[0]!.n)
+}
+
+export async function insertCertificate(db: Db, values: typeof certificates.$inferInsert): Promise<typeof certificates.$inferSelect> {
+  const [row] = await db.insert(certificates).values(values).returning()
+  return row!
+}
+
+export async function revokeCertificate(db: Db, id: string, values: { reason: string; by: string | null; at: Date; revision: number }) {
+  await db.update(certificates).set({ revokedAt: values.at, revocationReason: values.reason, revokedBy: values.by, revision: values.revision + 1 })
+    .where(eq(certificates.id, id))
+}

@@ -1,0 +1,44 @@
+import { Type, type Static } from 'typebox'
+import { DateTime, Nullable, Page, PageQuery, Uuid } from '../../lib/schemas.ts'
+
+export const IssueBody = Type.Object({
+  traineeId: Uuid,
+  programId: Type.Optional({ ...Uuid, description: 'The program; the program of the trainee\'s cohort when omitted.' })
+}, { additionalProperties: false })
+export type IssueBody = Static<typeof IssueBody>
+
+export const RevokeBody = Type.Object({
+  reason: Type.String({ minLength: 3, maxLength: 2000, description: 'Why the certificate is revoked (kept in the record and the audit log, never shown publicly).' })
+}, { additionalProperties: false })
+export type RevokeBody = Static<typeof RevokeBody>
+
+export const CertificateSchema = Type.Object({
+  id: Uuid,
+  serial: Type.String(),
+  status: Type.Union([Type.Literal('valid'), Type.Literal('revoked')]),
+  traineeId: Uuid,
+  programId: Uuid,
+  traineeName: Type.String(),
+  programName: Type.String(),
+  issuerName: Type.String(),
+  issuedAt: DateTime,
+  issuedOn: Type.String({ format: 'date' }),
+  ruleSetVersion: Type.Integer(),
+  verificationUrl: Type.String({ description: 'Public: anyone may check the certificate there (HTML, or JSON with Accept: application/json).' }),
+  revokedAt: Nullable(DateTime),
+  revocationReason: Nullable(Type.String()),
+  evidence: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'The snapshot taken at issue: rule results and the observations and scores that satisfied them.' }))
+})
+export type CertificateView = Static<typeof CertificateSchema>
+
+export const CertificateListQuery = Type.Object({
+  ...PageQuery,
+  traineeId: Type.Optional(Uuid),
+  programId: Type.Optional(Uuid),
+  status: Type.Optional(Type.Union([Type.Literal('valid'), Type.Literal('revoked')]))
+}, { additionalProperties: false })
+export type CertificateListQuery = Static<typeof CertificateListQuery>
+
+export const CertificatePage = Page(CertificateSchema)
+
+export const CodeParams = Type.Object({ code: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false })
