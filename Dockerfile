@@ -18,6 +18,10 @@ RUN npm ci --omit=dev --no-audit --no-fund
 COPY --from=build /app/dist ./dist
 COPY migrations ./migrations
 COPY rubrics ./rubrics
+# Writable state (the generated credential key when none is configured; the embedded database if
+# DATABASE_URL is unset) lives outside the read-only application files.
+ENV DATA_DIR=/var/lib/rapport
+RUN mkdir -p /var/lib/rapport && chown node:node /var/lib/rapport
 USER node
 EXPOSE 3000
 CMD ["node", "dist/server.js"]
