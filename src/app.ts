@@ -13,6 +13,7 @@ import publicRoutes from './modules/certificates/public-routes.ts'
 import { createValidatorCompiler } from './plugins/validation.ts'
 import healthRoutes from './modules/health/health-routes.ts'
 import v1 from './modules/v1.ts'
+import webRoutes, { secureCookiesFor } from './modules/web/web-routes.ts'
 import { VERSION } from './version.ts'
 
 export interface AppOptions {
@@ -48,5 +49,6 @@ export async function buildApp({ config, database, logger }: AppOptions): Promis
   await app.register(healthRoutes)
   await app.register(publicRoutes)
   await app.register(v1, { prefix: '/v1' })
+  await app.register(webRoutes, { bodyLimit: config.BODY_LIMIT_BYTES, secureCookies: secureCookiesFor(config.PUBLIC_BASE_URL) })
   return app
 }

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { Value } from 'typebox/value'
-import { escapeHtml, renderVerifyPage, verifyJson, VerifyResultSchema, type VerifyResult } from '../src/modules/certificates/verify-page.ts'
+import { escapeHtml } from '../src/lib/html.ts'
+import { renderVerifyPage, verifyJson, VerifyResultSchema, type VerifyResult } from '../src/modules/certificates/verify-page.ts'
 
 /** The public verification page and its JSON twin: the three states, escaping, and nothing more than the minimum. */
 const certificate = { traineeName: 'Zoë Ñúñez', programName: 'Certificate in Therapeutic Relationships', issuedOn: '2025-03-31', serial: 'RC-2025-000042' }

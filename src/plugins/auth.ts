@@ -36,9 +36,10 @@ export default fp(async function authPlugin(app: FastifyInstance) {
     const found = await findPrincipalByKeyHash(app.db, hashApiKey(match[1]))
     if (!found) throw ERRORS.unauthorized('The API key is not valid, or has been revoked.')
     request.principal = found.principal
-    if (found.lastUsedAt === null || Date.now() - found.lastUsedAt.getTime() >= TOUCH_INTERVAL_MS) {
+    const apiKeyId = found.principal.apiKeyId
+    if (apiKeyId && (found.lastUsedAt === null || Date.now() - found.lastUsedAt.getTime() >= TOUCH_INTERVAL_MS)) {
       // Last-use tracking must never fail or slow the request it describes.
-      touchApiKey(app.db, found.principal.apiKeyId).catch((err: unknown) => request.log.warn({ err }, 'could not record API key use'))
+      touchApiKey(app.db, apiKeyId).catch((err: unknown) => request.log.warn({ err }, 'could not record API key use'))
     }
   })
 

@@ -132,22 +132,23 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, proble
     })
 }
 
+/** Any error as the problem it stands for; unexpected ones are logged and become a bare 500. */
+export function problemOf(err: FastifyError, request: FastifyRequest, bodyLimit: number): AppError {
+  let problem: AppError | undefined = err instanceof AppError ? err : fromFastify(err) ?? fromDatabase(err)
+  if (!problem && err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') problem = ERRORS.payloadTooLarge(bodyLimit)
+  if (!problem && err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') problem = ERRORS.unsupportedMediaType(String(request.headers['content-type']))
+  if (!problem && typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+    problem = new AppError(err.statusCode, 'bad-request', 'Bad request', err.message)
+  }
+  if (!problem) {
+    request.log.error({ err }, 'unhandled error')
+    return ERRORS.internal()
+  }
+  if (problem.status >= 500) request.log.error({ err }, problem.title)
+  return problem
+}
+
 export default fp(async function errorsPlugin(app: FastifyInstance, opts: { bodyLimit: number }) {
   app.setNotFoundHandler((request, reply) => sendProblem(request, reply, ERRORS.routeNotFound(request.method, request.url)))
-
-  app.setErrorHandler((err: FastifyError, request, reply) => {
-    let problem: AppError | undefined = err instanceof AppError ? err : fromFastify(err) ?? fromDatabase(err)
-    if (!problem && err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') problem = ERRORS.payloadTooLarge(opts.bodyLimit)
-    if (!problem && err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') problem = ERRORS.unsupportedMediaType(String(request.headers['content-type']))
-    if (!problem && typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
-      problem = new AppError(err.statusCode, 'bad-request', 'Bad request', err.message)
-    }
-    if (!problem) {
-      request.log.error({ err }, 'unhandled error')
-      problem = ERRORS.internal()
-    } else if (problem.status >= 500) {
-      request.log.error({ err }, problem.title)
-    }
-    return sendProblem(request, reply, problem)
-  })
+  app.setErrorHandler((err: FastifyError, request, reply) => sendProblem(request, reply, problemOf(err, request, opts.bodyLimit)))
 }, { name: 'errors' })

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { check, index, integer, pgEnum, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core'
+import { check, index, integer, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
 import { active, createdAt, id, updatedAt } from './columns.ts'
 import { organizations, programs, supervisors, trainees } from './structure.ts'
 
@@ -20,6 +20,8 @@ export const accounts = pgTable('accounts', {
   traineeId: uuid('trainee_id').references(() => trainees.id),
   organizationId: uuid('organization_id').references(() => organizations.id),
   active: active(),
+  /** scrypt hash (memory-hard) of the person's web password; null until they accept an invitation. Never for integrators. */
+  passwordHash: text('password_hash'),
   /** Bumped by every change, so that ETags / If-Match can detect concurrent edits. */
   revision: integer('revision').notNull().default(1),
   createdAt: createdAt(),
@@ -31,7 +33,9 @@ export const accounts = pgTable('accounts', {
     and (${t.role} = 'integrator') = (${t.organizationId} is not null)`),
   index('accounts_supervisor_idx').on(t.supervisorId),
   index('accounts_trainee_idx').on(t.traineeId),
-  index('accounts_role_idx').on(t.role, t.active)
+  index('accounts_role_idx').on(t.role, t.active),
+  // People sign in with their email: one account per address.
+  uniqueIndex('accounts_email_unique').on(sql`lower(${t.email})`)
 ])
 
 export const coordinatorPrograms = pgTable('coordinator_programs', {

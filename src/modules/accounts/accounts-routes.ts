@@ -5,6 +5,8 @@ import { IdParams } from '../../lib/schemas.ts'
 import { contextOf } from '../../plugins/auth.ts'
 import { AccountListQuery, AccountPage, AccountSchema, CreateAccountBody, UpdateAccountBody } from './accounts-schemas.ts'
 import { createAccount, getAccount, listAccounts, setAccountActive, toAccount, updateAccountFields } from './accounts-service.ts'
+import { Type } from 'typebox'
+import { createInvitation } from '../web/auth-service.ts'
 import apiKeysRoutes from './api-keys-routes.ts'
 import meRoutes from './me-routes.ts'
 
@@ -25,6 +27,16 @@ const accountsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const row = await createAccount(app.db, contextOf(request), request.body)
     return reply.code(201).header('location', `/v1/accounts/${row.id}`).send(withEtag(reply, row))
   })
+
+  app.post('/accounts/:id/invitations', {
+    onRequest: adminOnly,
+    schema: {
+      tags, operationId: 'inviteAccount', params: IdParams,
+      summary: 'A one-time link for the account\'s person to set a web password',
+      description: 'Valid for 7 days and once; a new link makes earlier ones stop working. People (not integrators) sign in to the web pages with their email and that password. Send the link to the person yourself.',
+      response: { 201: Type.Object({ url: Type.String(), expiresAt: Type.String({ format: 'date-time' }) }) }
+    }
+  }, async (request, reply) => reply.code(201).send(await createInvitation(app.db, contextOf(request), request.params.id, app.issuer.baseUrl, new Date())))
 
   app.get('/accounts', {
     onRequest: adminOnly,

@@ -66,7 +66,9 @@ export async function revokeApiKey(db: Db, ctx: RequestContext, keyId: string): 
 }
 
 export async function describeCaller(db: Db, ctx: RequestContext): Promise<Me> {
-  const [account, key] = await Promise.all([findAccount(db, ctx.principal.accountId), findApiKey(db, ctx.principal.apiKeyId)])
+  const apiKeyId = ctx.principal.apiKeyId
+  if (!apiKeyId) throw ERRORS.unauthorized()
+  const [account, key] = await Promise.all([findAccount(db, ctx.principal.accountId), findApiKey(db, apiKeyId)])
   // Both existed a moment ago, when this request authenticated; rows are never deleted.
   if (!account || !key) throw ERRORS.unauthorized()
   return { account: toAccount(account), apiKey: { id: key.id, name: key.name, prefix: key.prefix } }

@@ -5,7 +5,8 @@ export type Role = (typeof roles)[number]
 /** The authenticated caller, with the scope its role grants. */
 export interface Principal {
   accountId: string
-  apiKeyId: string
+  /** The API key used; null for a person signed in to the web pages. */
+  apiKeyId: string | null
   role: Role
   name: string
   /** Set for role supervisor. */

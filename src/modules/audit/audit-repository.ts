@@ -1,7 +1,10 @@
 import { and, desc, eq, gte, lt } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import { auditEvents } from '../../db/schema/index.ts'
-import type { RequestContext } from '../accounts/principal.ts'
+import type { Principal } from '../accounts/principal.ts'
+
+/** Who did it: the request's principal (an API key or a web session), or null for the system itself. */
+export interface AuditActor { principal: Pick<Principal, 'accountId'>; requestId: string | null }
 
 export interface AuditEntry {
   action: string
@@ -14,12 +17,12 @@ export interface AuditEntry {
  * Appends to the audit log. Call it with the same transaction as the write it describes, so the
  * write and its audit row commit or roll back together.
  */
-export async function recordAudit(tx: Db, ctx: RequestContext | null, entry: AuditEntry): Promise<void> {
+export async function recordAudit(tx: Db, ctx: AuditActor | null, entry: AuditEntry): Promise<void> {
   await recordAudits(tx, ctx, [entry])
 }
 
 /** Several entries in one statement (a list of observations is audited read by read, in one round trip). */
-export async function recordAudits(tx: Db, ctx: RequestContext | null, entries: AuditEntry[]): Promise<void> {
+export async function recordAudits(tx: Db, ctx: AuditActor | null, entries: AuditEntry[]): Promise<void> {
   if (entries.length === 0) return
   await tx.insert(auditEvents).values(entries.map((entry) => ({
     actorAccountId: ctx?.principal.accountId ?? null,

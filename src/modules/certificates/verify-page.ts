@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox'
+import { escapeHtml } from '../../lib/html.ts'
 
 /**
  * What the public verification address tells anyone holding a code: valid, revoked (and when) or
@@ -31,11 +32,6 @@ export function verifyJson(result: VerifyResult): VerifyResult {
   if (result.status === 'revoked') return { status: 'revoked', certificate: { ...certificate, ...(c.revokedOn ? { revokedOn: c.revokedOn } : {}) } }
   return { status: 'valid', certificate }
 }
-
-const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', '\'': '&#39;' }
-
-/** Escapes text for HTML element content and quoted attribute values alike. */
-export const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (ch) => ENTITIES[ch]!)
 
 // Each state has a word and a symbol as well as a colour; every pair meets WCAG AA contrast.
 const STYLE = `

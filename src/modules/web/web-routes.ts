@@ -1,0 +1,17 @@
+import type { FastifyInstance } from 'fastify'
+import { authRoutes } from './auth-routes.ts'
+import { supervisorRoutes } from './supervisor-routes.ts'
+import { webScope, type WebOptions } from './web-plugin.ts'
+
+/** The web pages: one encapsulated scope, so cookies, form bodies and CSRF checks stay out of the API. */
+export default async function webRoutes(app: FastifyInstance, o: WebOptions): Promise<void> {
+  await webScope(app, o)
+  authRoutes(app, o)
+  supervisorRoutes(app)
+}
+
+/** Secure cookies, except over plain http to a host other than this machine (where a browser would drop them). */
+export function secureCookiesFor(publicBaseUrl: string): boolean {
+  const url = new URL(publicBaseUrl)
+  return url.protocol === 'https:' || ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname)
+}
