@@ -1,17 +1,16 @@
-import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process'
+import { fork, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { BenchFailure, target, type Benchmark } from './lib/benchmark.ts'
 import { deferCleanup } from './lib/cleanup.ts'
 import { freshBenchDatabase } from './lib/database.ts'
 import { machine, printTable, printTargets } from './lib/report.ts'
+import { buildService, exited, procMb, startService, stopService } from './lib/service.ts'
 import { seedExportCohort, type ExportWorld } from './cohort-csv-seed.ts'
 
 const TRAINEES = 7000
 const OBSERVATIONS_PER_TRAINEE = 12
-const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const PLAIN_SERVER = fileURLToPath(new URL('./cohort-csv-server.ts', import.meta.url))
 
 /**
@@ -23,45 +22,12 @@ type Route = 'plain' | 'built' | 'source'
 interface Export { round: number; route: Route; seconds: number; rows: number; bytes: number; scoreRowsPerSec: number; rowsOutPerSec: number }
 interface Server { child: ChildProcess; url: string }
 
-/** One figure (VmRSS, VmHWM = peak RSS) of a process, in MB; NaN where there is no /proc (not Linux). */
-function procMb(pid: number | undefined, field: 'VmRSS' | 'VmHWM'): number {
-  try {
-    const kb = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]
-    return kb === undefined ? Number.NaN : Number(kb) / 1024
-  } catch {
-    return Number.NaN
-  }
-}
-
-function exited(child: ChildProcess, what: string): Promise<never> {
-  return once(child, 'exit').then(([code]) => { throw new BenchFailure(`${what} exited (${code}) before listening`) })
-}
-
 /** The baseline in its own process (cohort-csv-server.ts), so its peak RSS is its own. */
 async function startPlain(url: string, poolMax: number, cohortId: string): Promise<Server> {
   const child = fork(PLAIN_SERVER, [url, String(poolMax), cohortId], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  deferCleanup(() => { if (child.exitCode === null) child.kill() })
   const [message] = await Promise.race([once(child, 'message') as Promise<[{ url: string }]>, exited(child, 'the plain server')])
   return { child, url: message.url }
-}
-
-/**
- * The service's own entry point in a process started exactly as it is deployed (no bench code in
- * it), configured through its environment; the export's URL once it says it is listening.
- */
-async function startService(route: 'built' | 'source', url: string, poolMax: number, cohortId: string): Promise<Server> {
-  const args = route === 'built' ? ['dist/server.js'] : ['--import', 'tsx', 'src/server.ts']
-  const env = { PATH: process.env.PATH, DATABASE_URL: url, DB_POOL_MAX: String(poolMax), HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', LOAD_RUBRICS_ON_START: 'false' }
-  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] })
-  let out = ''
-  const listening = new Promise<string>((resolve) => {
-    child.stdout!.setEncoding('utf8').on('data', (text: string) => {
-      out += text
-      const origin = /listening on (http:\/\/[^\s,]+)/.exec(out)?.[1]
-      if (origin) resolve(origin)
-    })
-  })
-  const origin = await Promise.race([listening, exited(child, `the ${route} service (node ${args.join(' ')})`)])
-  return { child, url: `${origin}/v1/cohorts/${cohortId}/report.csv` }
 }
 
 /** Downloads one export and discards it, counting bytes and lines. */
@@ -83,9 +49,7 @@ const benchmark: Benchmark = {
   title: `Cohort CSV export over ~1M score rows (${TRAINEES} trainees × ${OBSERVATIONS_PER_TRAINEE} observations × 12 criteria) vs a plain row stream`,
   async run(options) {
     // The targets are about the service as deployed, so build it as deployed first: never a stale dist/.
-    const buildStart = Date.now()
-    execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' })
-    const buildSec = (Date.now() - buildStart) / 1000
+    const buildSec = buildService()
     const bench = await freshBenchDatabase(options.serverUrl, options.poolMax)
     const seedStart = Date.now()
     const world: ExportWorld = await seedExportCohort(bench.database.db, TRAINEES, OBSERVATIONS_PER_TRAINEE)
@@ -96,18 +60,18 @@ const benchmark: Benchmark = {
     )
     const servers = {} as Record<Route, Server>
     for (const route of ['plain', 'built', 'source'] as const) {
-      const server = route === 'plain'
-        ? await startPlain(bench.url, options.poolMax, world.cohortId)
-        : await startService(route, bench.url, options.poolMax, world.cohortId)
-      servers[route] = server
-      deferCleanup(async () => { if (server.child.exitCode === null) server.child.kill() })
+      if (route === 'plain') servers[route] = await startPlain(bench.url, options.poolMax, world.cohortId)
+      else {
+        const { child, origin } = await startService({ entry: route, databaseUrl: bench.url, poolMax: options.poolMax })
+        servers[route] = { child, url: `${origin}/v1/cohorts/${world.cohortId}/report.csv` }
+      }
     }
     const sides = [
       { route: 'plain' as const, label: 'plain row stream (pg-query-stream, every score row)', url: servers.plain.url },
       { route: 'built' as const, label: 'real GET /v1/cohorts/{id}/report.csv, node dist/server.js', url: servers.built.url },
       { route: 'source' as const, label: 'the same from source, node --import tsx src/server.ts (npm start)', url: servers.source.url }
     ]
-    // At rest: listening, and the PDF workers the service starts after listening have loaded.
+    // At rest: listening and settled. No PDF render worker runs: the service starts them with the first report.
     await sleep(3000)
     const restRss = Object.fromEntries(sides.map((s) => [s.route, procMb(servers[s.route].child.pid, 'VmRSS')])) as Record<Route, number>
     const headers = { authorization: `Bearer ${world.adminKey}` }
@@ -124,9 +88,11 @@ const benchmark: Benchmark = {
     }
     const peak = Object.fromEntries(sides.map((s) => [s.route, procMb(servers[s.route].child.pid, 'VmHWM')])) as Record<Route, number>
     servers.plain.child.send('stop')
-    servers.built.child.kill('SIGTERM')
-    servers.source.child.kill('SIGTERM')
-    await Promise.all(Object.values(servers).map((s) => s.child.exitCode === null ? once(s.child, 'exit') : undefined))
+    await Promise.all([
+      servers.plain.child.exitCode === null ? once(servers.plain.child, 'exit') : undefined,
+      stopService({ child: servers.built.child }),
+      stopService({ child: servers.source.child })
+    ])
 
     const best = (route: Route) => runs.filter((r) => r.route === route).reduce((a, b) => (b.seconds < a.seconds ? b : a))
     const kept = { plain: best('plain'), built: best('built'), source: best('source') }
@@ -134,7 +100,7 @@ const benchmark: Benchmark = {
       if (kept[route].rows !== world.trainees) throw new BenchFailure(`the ${route} report had ${kept[route].rows} rows for ${world.trainees} trainees`)
     }
     if (kept.plain.rows !== world.scoreRows) throw new BenchFailure(`the plain stream had ${kept.plain.rows} rows for ${world.scoreRows} score rows`)
-    process.stdout.write('\nFastest round of each route (score rows/s = the cohort\'s score rows / export time; RSS of the whole process, PDF worker threads included):\n')
+    process.stdout.write('\nFastest round of each route (score rows/s = the cohort\'s score rows / export time; RSS of the whole process; no PDF render worker runs, none having been asked for a report):\n')
     printTable(['route', 'seconds', 'score rows/s', 'rows out', 'rows out/s', 'MB out', 'RSS at rest MB', 'peak RSS MB'], sides.map((s) => {
       const r = kept[s.route]
       return [s.label, r.seconds, r.scoreRowsPerSec, r.rows, r.rowsOutPerSec, r.bytes / 2 ** 20, restRss[s.route], peak[s.route]]

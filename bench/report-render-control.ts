@@ -1,36 +1,20 @@
-import { fork, type ChildProcess } from 'node:child_process'
-import { once } from 'node:events'
-import { fileURLToPath } from 'node:url'
+import type { ChildProcess } from 'node:child_process'
 import { BenchFailure } from './lib/benchmark.ts'
-import { deferCleanup } from './lib/cleanup.ts'
 import type { LoadResult } from './lib/load.ts'
 
-/** The benchmark's side of report-render-server.ts: start it, ask it things, judge its answers. */
-const SERVER = fileURLToPath(new URL('./report-render-server.ts', import.meta.url))
+/** Talking to the service under test (through its preloaded loop probe) and judging its answers. */
 
-export interface Server { child: ChildProcess; origin: string; startRssMb: number; renderWorkers: number }
-
-export async function startServer(url: string, poolMax: number): Promise<Server> {
-  const child = fork(SERVER, [url, String(poolMax)], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-  deferCleanup(() => { if (child.exitCode === null) child.kill() })
-  const [message] = await Promise.race([
-    once(child, 'message') as Promise<[{ origin: string; rssMb: number; renderWorkers: number }]>,
-    once(child, 'exit').then(() => { throw new BenchFailure('the Rapport server exited before listening') })
-  ])
-  return { child, origin: message.origin, startRssMb: message.rssMb, renderWorkers: message.renderWorkers }
-}
-
-/** Sends `message` to the server and waits for the answer that carries `key`. */
-export async function ask<T>(server: Server, message: string, key: string): Promise<T> {
+/** Sends `message` to the child and waits for the answer that carries `key`. */
+export async function ask<T>(child: ChildProcess, message: string, key: string): Promise<T> {
   const answer = new Promise<T>((resolve) => {
     const onMessage = (m: Record<string, unknown>) => {
       if (!(key in m)) return
-      server.child.off('message', onMessage)
+      child.off('message', onMessage)
       resolve(m as T)
     }
-    server.child.on('message', onMessage)
+    child.on('message', onMessage)
   })
-  server.child.send(message)
+  child.send(message)
   return answer
 }
 
@@ -40,4 +24,3 @@ export function assertClean(result: LoadResult, phase: string): void {
   throw new BenchFailure(`report.pdf during ${phase}: ${result.non2xx} non-2xx responses, ${result.errors} connection errors; ` +
     `status codes ${JSON.stringify(result.statusCodes)}. Nothing measured this way means anything.${failure}`)
 }
-

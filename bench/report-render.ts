@@ -1,16 +1,18 @@
-import { once } from 'node:events'
 import { hashApiKey } from '../src/modules/accounts/api-key.ts'
 import { findPrincipalByKeyHash } from '../src/modules/accounts/auth-repository.ts'
 import { getFeedbackReportData } from '../src/modules/reports/feedback-report-service.ts'
+import { loadConfig } from '../src/config.ts'
+import { defaultPoolSize } from '../src/reports/render-pool.ts'
 import { BenchFailure, target, type Benchmark } from './lib/benchmark.ts'
 import { deferCleanup } from './lib/cleanup.ts'
 import { freshBenchDatabase } from './lib/database.ts'
 import { runLoad, type RequestSpec } from './lib/load.ts'
 import { machine, printTable, printTargets } from './lib/report.ts'
+import { buildService, procMb, startService, stopService } from './lib/service.ts'
 import { summarize, type LatencySummary } from './lib/stats.ts'
 import { chromiumMissing, startChromium, timedLoop, type ChromiumPrinter } from './report-render-chromium.ts'
 import { sampleMemory, type MemoryPeak } from './report-render-memory.ts'
-import { ask, assertClean, startServer } from './report-render-control.ts'
+import { assertClean } from './report-render-control.ts'
 import { measureLoopDelay, type LoopPhase } from './report-render-loop.ts'
 import { seedReportWorld } from './report-render-seed.ts'
 
@@ -28,9 +30,13 @@ const benchmark: Benchmark = {
   name: 'report-render',
   title: 'Observation feedback PDF (pdfkit in the worker pool, through the route) vs headless Chromium printing the same report',
   async run(options) {
+    // The service as deployed: built first (never a stale dist/), then `node dist/server.js` with the
+    // loop probe preloaded, configured like cohort-csv's. Its render workers start with the first report.
+    const buildSec = buildService()
     const bench = await freshBenchDatabase(options.serverUrl, options.poolMax)
     const world = await seedReportWorld(bench.database, bench.url, EARLIER_OBSERVATIONS)
-    const server = await startServer(bench.url, options.poolMax)
+    const server = await startService({ entry: 'built', databaseUrl: bench.url, poolMax: options.poolMax, loopProbe: true })
+    const startRssMb = procMb(server.child.pid, 'VmRSS')
     const report: RequestSpec = { method: 'GET', path: `/v1/observations/${world.observationId}/report.pdf`, headers: { authorization: `Bearer ${world.supervisorKey}` } }
     const res = await fetch(server.origin + report.path, { headers: report.headers })
     const pdfkitPdf = Buffer.from(await res.arrayBuffer())
@@ -56,10 +62,14 @@ const benchmark: Benchmark = {
     const chromiumPdf = printer ? await printer.render(0) : undefined
 
     const env = machine()
+    // RENDER_WORKERS and RENDER_IDLE_SECONDS are left unset, so the service uses its defaults.
+    const renderWorkers = defaultPoolSize()
+    const idleSeconds = loadConfig({}).RENDER_IDLE_SECONDS
     process.stdout.write(
       `Postgres ${bench.serverVersion}, database ${bench.name}; ${env.cpus} CPUs (${env.cpuModel}), load average ${env.loadAverage1m.toFixed(2)}; ` +
-      `report of ${world.criteria} criteria (${world.evidenceChars} characters of evidence), trend over ${world.observations} observations; ` +
-      `${server.renderWorkers} render worker(s) (the server's default); warm-up ${options.warmupSec} s + ${options.durationSec} s measured per side and concurrency, ` +
+      `report of ${world.criteria} criteria (${world.evidenceChars} characters of evidence), trend over ${world.observations} observations\n` +
+      `Rapport as deployed: ${server.command} (built in ${buildSec.toFixed(1)} s); up to ${renderWorkers} render worker(s) (the default), ` +
+      `started by the first report, exiting after ${idleSeconds} s idle; warm-up ${options.warmupSec} s + ${options.durationSec} s measured per side and concurrency, ` +
       `${options.rounds} round(s) alternating the order\n` +
       (printer ? `Chromium ${printer.version} (playwright-core, one warm browser, one page per concurrent render)\n`
         : `Chromium baseline NOT RUN: ${chromiumProblem}\n`)
@@ -101,9 +111,8 @@ const benchmark: Benchmark = {
 
     const loop: LoopPhase[] = await measureLoopDelay(server, report, options)
     const serverPeak = serverMemory.stop()
-    const { maxRssMb } = await ask<{ maxRssMb: number }>(server, 'report', 'maxRssMb')
-    server.child.send('stop')
-    if (server.child.exitCode === null) await once(server.child, 'exit')
+    const maxRssMb = procMb(server.child.pid, 'VmHWM')
+    await stopService(server)
 
     const kept = (side: Side, c: number) => runs.filter((r) => r.side === side && r.concurrency === c)
       .reduce<Run | undefined>((a, b) => (!a || b.latencyMs.p50 < a.latencyMs.p50 ? b : a), undefined)
@@ -117,13 +126,13 @@ const benchmark: Benchmark = {
       ...loop.filter((p) => p.reports).map((p) => ['Rapport GET report.pdf, during the health probe', p.inFlight, p.reports!.responses, p.reports!.rps,
         p.reports!.latencyMs.p50, p.reports!.latencyMs.p90, p.reports!.latencyMs.p99, p.reports!.latencyMs.max])
     ])
-    process.stdout.write('\nServer responsiveness (GET /health/live from a client; the server\'s own monitorEventLoopDelay):\n')
+    process.stdout.write('\nServer responsiveness (GET /health/live from a client; the server\'s own event-loop delay, from the preloaded loop probe):\n')
     printTable(['reports in flight', 'health probes', 'health p50 ms', 'health p99 ms', 'health max ms', 'loop delay p50 ms', 'loop delay p99 ms', 'loop delay max ms'],
       loop.map((p) => [p.inFlight, p.health.count, p.health.latencyMs.p50, p.health.latencyMs.p99, p.health.latencyMs.max, p.delay.p50Ms, p.delay.p99Ms, p.delay.maxMs]))
-    process.stdout.write('\nMemory and output:\n')
-    printTable(['process', 'processes', 'idle RSS MB', 'peak RSS MB', 'peak PSS MB', 'PDF KB', 'pages'], [
-      ['Rapport server (main thread + render workers)', 1, idleRss.rapport.rssMb, maxRssMb, serverPeak.pssMb, pdfkitPdf.length / 1024, pageCount(pdfkitPdf)],
-      ...(chromiumPeak && chromiumPdf ? [['Chromium (every process of the browser)', chromiumPeak.processes, idleRss.chromium?.rssMb ?? Number.NaN,
+    process.stdout.write('\nMemory and output (RSS at start: listening, no render worker yet; idle: after a first render, which starts one):\n')
+    printTable(['process', 'processes', 'RSS at start MB', 'idle RSS MB', 'peak RSS MB', 'peak PSS MB', 'PDF KB', 'pages'], [
+      ['Rapport server (main thread + render workers)', 1, startRssMb, idleRss.rapport.rssMb, maxRssMb, serverPeak.pssMb, pdfkitPdf.length / 1024, pageCount(pdfkitPdf)],
+      ...(chromiumPeak && chromiumPdf ? [['Chromium (every process of the browser)', chromiumPeak.processes, Number.NaN, idleRss.chromium?.rssMb ?? Number.NaN,
         chromiumPeak.rssMb, chromiumPeak.pssMb, chromiumPdf.length / 1024, pageCount(chromiumPdf)] as Array<string | number>] : [])
     ])
     if (chromiumPeak) {
@@ -150,7 +159,8 @@ const benchmark: Benchmark = {
       data: {
         machine: { ...env, loadAverage1mAtEnd: endLoad }, postgres: bench.serverVersion, options: { ...options, serverUrl: undefined }, chromium: printer?.version ?? chromiumProblem,
         world: { ...world, supervisorKey: undefined }, runs, loop,
-        memory: { idle: idleRss, server: { maxRssMb, sampled: serverPeak, startRssMb: server.startRssMb }, chromium: chromiumPeak },
+        service: { command: server.command, renderWorkers, idleSeconds, buildSec },
+        memory: { idle: idleRss, server: { maxRssMb, sampled: serverPeak, startRssMb }, chromium: chromiumPeak },
         pdf: { pdfkit: { bytes: pdfkitPdf.length, pages: pageCount(pdfkitPdf) }, chromium: chromiumPdf && { bytes: chromiumPdf.length, pages: pageCount(chromiumPdf) } }
       }
     }

@@ -14,7 +14,8 @@ import { writeResult } from './lib/report.ts'
 const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> = {
   observations: () => import('./observations-submit.ts'),
   'cohort-csv': () => import('./cohort-csv.ts'),
-  'report-render': () => import('./report-render.ts')
+  'report-render': () => import('./report-render.ts'),
+  eligibility: () => import('./eligibility.ts')
 }
 
 const USAGE = `usage: npm run bench -- [--json] [--strict] [${Object.keys(BENCHMARKS).join(' | ')} ...]

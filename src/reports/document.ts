@@ -22,6 +22,9 @@ export interface ReportMeta {
  */
 export function createReportDocument(meta: ReportMeta, options: { layout?: 'landscape' } = {}): Doc {
   const doc = new PDFDocument({
+    // No default font: pdfkit would otherwise parse Helvetica's metrics for every document, and the
+    // reports only use the embedded fonts registered below (the types do not know null is accepted).
+    font: null as unknown as string,
     size: PAGE.size,
     // Only set when asked, so the portrait reports' bytes stay as they were.
     ...(options.layout ? { layout: options.layout } : {}),

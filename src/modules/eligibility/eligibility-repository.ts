@@ -11,6 +11,19 @@ async function rows<T>(db: Db, query: SQL): Promise<T[]> {
   return ((await db.execute(query)) as unknown as { rows: T[] }).rows
 }
 
+/**
+ * The set-based evaluation is one large analytical statement: JIT compilation would cost more
+ * than it saves (it adds a second or more above the cost threshold), and the default work_mem
+ * makes its hash tables spill to disk. Both are set for that statement's transaction only.
+ */
+async function evaluate<T>(db: Db, query: SQL): Promise<T[]> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`set local jit = off`)
+    await tx.execute(sql`set local work_mem = '64MB'`)
+    return rows<T>(tx, query)
+  })
+}
+
 /** A trainee's submitted observations in the program with their levels: two statements. */
 export async function traineeObservations(db: Db, traineeId: string, programId: string): Promise<EvaluatedObservation[]> {
   const where = and(eq(observations.traineeId, traineeId), eq(observations.programId, programId), ne(observations.status, 'draft'))
@@ -55,7 +68,7 @@ const STATUS: Record<EligibilityStatus, SQL> = { eligible: sql`unmet = 0`, close
  * by status over the whole set, then filtered and cut at the keyset (name, id).
  */
 export async function listEvaluated(db: Db, rules: Rule[], areas: EligibilityArea[], scope: EligibilityScope, q: ListRequest): Promise<ListResult> {
-  const found = await rows<Omit<EvaluatedRow, 'actuals'> & Record<string, unknown> & { n_all: number; n_eligible: number; n_close: number }>(db, sql`
+  const found = await evaluate<Omit<EvaluatedRow, 'actuals'> & Record<string, unknown> & { n_all: number; n_eligible: number; n_close: number }>(db, sql`
     with ${evaluatedCte(rules, areas, scope)},
     counted_all as (
       select e.*, count(*) over () as n_all, count(*) filter (where unmet = 0) over () as n_eligible,
@@ -68,7 +81,7 @@ export async function listEvaluated(db: Db, rules: Rule[], areas: EligibilityAre
     order by name, trainee_id
     limit ${q.limit + 1}`)
   // Counts come with each row; a page past the last row has none, so count once more without filters then.
-  const first = found[0] ?? (await rows<{ n_all: number; n_eligible: number; n_close: number }>(db, sql`
+  const first = found[0] ?? (await evaluate<{ n_all: number; n_eligible: number; n_close: number }>(db, sql`
     with ${evaluatedCte(rules, areas, scope)}
     select count(*) as n_all, count(*) filter (where unmet = 0) as n_eligible, count(*) filter (where unmet = 1) as n_close from evaluated`))[0]
   const all = Number(first?.n_all ?? 0)
@@ -84,7 +97,7 @@ export async function listEvaluated(db: Db, rules: Rule[], areas: EligibilityAre
 
 /** Unmet rules of each given trainee (a report's batch), in one statement. */
 export async function unmetByTrainee(db: Db, rules: Rule[], areas: EligibilityArea[], scope: EligibilityScope): Promise<Map<string, number[]>> {
-  const found = await rows<{ trainee_id: string; unmet_rules: number[] | null }>(db, sql`
+  const found = await evaluate<{ trainee_id: string; unmet_rules: number[] | null }>(db, sql`
     with ${evaluatedCte(rules, areas, scope)}
     select trainee_id, unmet_rules from evaluated`)
   return new Map(found.map((r) => [r.trainee_id, (r.unmet_rules ?? []).map(Number)]))
