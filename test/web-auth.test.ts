@@ -1,37 +1,8 @@
 import t from 'tap'
-import type { LightMyRequestResponse } from 'fastify'
 import { sql } from 'drizzle-orm'
 import { buildTestApp, client } from './helpers/app.ts'
 import { makeAccount, makeWorld } from './helpers/factories.ts'
-
-/** A tiny browser: keeps cookies between requests, reads the CSRF token from the last form. */
-function browser(app: Awaited<ReturnType<typeof buildTestApp>>['app']) {
-  const jar = new Map<string, string>()
-  let csrf = ''
-  const remember = (res: LightMyRequestResponse) => {
-    for (const c of res.cookies) {
-      if (c.value === '' || (c.expires && c.expires.getTime() < Date.now())) jar.delete(c.name)
-      else jar.set(c.name, c.value)
-    }
-    const token = /name="_csrf" value="([^"]*)"/.exec(res.body)?.[1]
-    if (token) csrf = token
-    return res
-  }
-  const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ')
-  return {
-    jar,
-    get csrf() { return csrf },
-    get: async (url: string) => remember(await app.inject({ method: 'GET', url, headers: { cookie: cookie() } })),
-    post: async (url: string, form: Record<string, string>, o: { csrf?: string | null; origin?: string } = {}) => {
-      const token = o.csrf === undefined ? csrf : o.csrf
-      const body = new URLSearchParams({ ...form, ...(token === null ? {} : { _csrf: token }) }).toString()
-      return remember(await app.inject({
-        method: 'POST', url, payload: body,
-        headers: { cookie: cookie(), 'content-type': 'application/x-www-form-urlencoded', ...(o.origin ? { origin: o.origin } : {}) }
-      }))
-    }
-  }
-}
+import { browser } from './helpers/web.ts'
 
 t.test('signing in to the web pages', async (t) => {
   const { app, db, adminKey } = await buildTestApp(t)

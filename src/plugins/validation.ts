@@ -28,3 +28,12 @@ export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
     return ajv.compile(schema as object)
   }
 }
+
+/**
+ * A body validator for a schema, as routes validate bodies; for the web pages, which turn a form
+ * into the API's body and need the same checks with the same pointers.
+ */
+export function bodyValidator(schema: object): (body: unknown) => Array<{ instancePath: string; keyword: string; message?: string; params: Record<string, unknown>; schemaPath?: string }> {
+  const validate = makeAjv(false).compile(schema)
+  return (body) => (validate(body) ? [] : [...(validate.errors ?? [])])
+}

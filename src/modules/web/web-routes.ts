@@ -1,6 +1,9 @@
 import type { FastifyInstance } from 'fastify'
 import { authRoutes } from './auth-routes.ts'
 import { supervisorRoutes } from './supervisor-routes.ts'
+import { observationRoutes } from './observation-routes.ts'
+import { observationLifecycleRoutes } from './observation-lifecycle-routes.ts'
+import { peopleRoutes } from './people-routes.ts'
 import { webScope, type WebOptions } from './web-plugin.ts'
 
 /** The web pages: one encapsulated scope, so cookies, form bodies and CSRF checks stay out of the API. */
@@ -8,6 +11,9 @@ export default async function webRoutes(app: FastifyInstance, o: WebOptions): Pr
   await webScope(app, o)
   authRoutes(app, o)
   supervisorRoutes(app)
+  observationRoutes(app)
+  observationLifecycleRoutes(app)
+  peopleRoutes(app)
 }
 
 /** Secure cookies, except over plain http to a host other than this machine (where a browser would drop them). */

@@ -1,0 +1,94 @@
+import { html, type SafeHtml } from '../../lib/html.ts'
+import type { RubricDefinition } from '../rubrics/rubric-schemas.ts'
+import { csrfField, fieldError, notice, type PageContext } from './layout.ts'
+import type { FieldErrors, FormValues } from './observation-form-data.ts'
+
+/**
+ * The scoring form: session details, then the rubric area by area (each criterion a group of
+ * choices showing every level's label and descriptor, "not observed" where the rubric allows it,
+ * and an evidence box), then the narrative. Works without JavaScript; errors sit next to their field.
+ */
+export interface ScoringForm {
+  action: string
+  trainee: string
+  definition: RubricDefinition
+  values: FormValues
+  errors: FieldErrors
+  /** The draft's revision when it was loaded: a save made after someone else's is refused, not merged. */
+  revision?: number
+  message?: SafeHtml
+}
+
+const MODALITIES: Array<[string, string]> = [['in_person', 'In person'], ['video', 'Video'], ['audio', 'Audio or phone'], ['simulated', 'Simulated (role play)']]
+
+const described = (id: string, errors: FieldErrors, hint?: string) => {
+  const ids = [hint ? `${id}-hint` : null, errors[id] ? `${id}-error` : null].filter(Boolean).join(' ')
+  return html`${ids ? html` aria-describedby="${ids}"` : ''}${errors[id] ? html` aria-invalid="true"` : ''}`
+}
+
+function input(f: ScoringForm, name: string, label: string, type: string, extra: { hint?: string; required?: boolean; attrs?: SafeHtml } = {}): SafeHtml {
+  return html`<div class="field"><label for="${name}">${label}</label>
+    ${extra.hint ? html`<p class="hint" id="${name}-hint">${extra.hint}</p>` : ''}
+    <input id="${name}" name="${name}" type="${type}" value="${f.values[name] ?? ''}"${extra.required ? html` required` : ''}${extra.attrs ?? ''}${described(name, f.errors, extra.hint)}>
+    ${fieldError(name, f.errors[name])}</div>`
+}
+
+function textarea(f: ScoringForm, name: string, label: string, hint?: string): SafeHtml {
+  return html`<div class="field"><label for="${name}">${label}</label>
+    ${hint ? html`<p class="hint" id="${name}-hint">${hint}</p>` : ''}
+    <textarea id="${name}" name="${name}" rows="4"${described(name, f.errors, hint)}>${f.values[name] ?? ''}</textarea>
+    ${fieldError(name, f.errors[name])}</div>`
+}
+
+function criterion(f: ScoringForm, c: RubricDefinition['areas'][number]['criteria'][number]): SafeHtml {
+  const labels = new Map(f.definition.scale.map((s) => [s.value, s.label]))
+  const name = `level.${c.key}`
+  const chosen = f.values[name] ?? ''
+  const errorId = `${name}-error`
+  const choice = (value: string, label: string, descriptor: string) => {
+    const id = `${c.key}-${value}`
+    return html`<div class="choice"><input type="radio" id="${id}" name="${name}" value="${value}"${chosen === value ? html` checked` : ''}>
+      <label for="${id}"><span class="label">${label}</span> <span class="descriptor">${descriptor}</span></label></div>`
+  }
+  return html`<fieldset id="${name}"${f.errors[name] ? html` aria-describedby="${errorId}"` : ''}>
+    <legend>${c.title}${c.required === false ? html` <span class="muted">(optional)</span>` : ''}</legend>
+    ${c.description ? html`<p class="hint">${c.description}</p>` : ''}
+    ${fieldError(name, f.errors[name])}
+    <div class="choices">
+      ${[...c.levels].sort((a, b) => a.value - b.value).map((l) => choice(String(l.value), `${labels.get(l.value) ?? l.value} (${l.value})`, l.descriptor))}
+      ${c.allowNotObserved ? choice('not-observed', 'Not observed', 'The session gave no occasion for this behaviour.') : ''}
+    </div>
+    ${textarea(f, `evidence.${c.key}`, `Evidence for ${c.title}`, 'What you saw or heard that supports the level.')}
+  </fieldset>`
+}
+
+export function scoringForm(ctx: PageContext, f: ScoringForm): SafeHtml {
+  const count = Object.keys(f.errors).length
+  return html`
+  ${f.message ?? ''}
+  ${count > 0 ? notice('error', `${count} thing${count === 1 ? ' needs' : 's need'} your attention; each is marked below.`) : ''}
+  <form method="post" action="${f.action}" novalidate data-autosave>
+    ${csrfField(ctx)}
+    ${f.revision !== undefined ? html`<input type="hidden" name="revision" value="${String(f.revision)}">` : ''}
+    <h2>Session</h2>
+    <p>Trainee: <strong>${f.trainee}</strong></p>
+    ${input(f, 'sessionDate', 'Date of the session', 'date', { required: true })}
+    ${input(f, 'durationMinutes', 'Length in minutes', 'number', { required: true, attrs: html` min="1" max="1440" inputmode="numeric"` })}
+    ${input(f, 'setting', 'Setting', 'text', { required: true, hint: 'Where it took place, e.g. "hospice room" or "school counselling office".' })}
+    <fieldset id="modality"${f.errors.modality ? html` aria-describedby="modality-error"` : ''}><legend>How the session took place</legend>
+      ${fieldError('modality', f.errors.modality)}
+      <div class="choices">${MODALITIES.map(([value, label]) => html`<div class="choice"><input type="radio" id="modality-${value}" name="modality" value="${value}"${f.values.modality === value ? html` checked` : ''}><label for="modality-${value}">${label}</label></div>`)}</div>
+    </fieldset>
+    ${textarea(f, 'contextNote', 'Context (optional)', 'Never a client\'s name: the context of the session only.')}
+    ${f.definition.areas.map((area) => html`<h2>${area.title}</h2>${area.description ? html`<p class="hint">${area.description}</p>` : ''}${area.criteria.map((c) => criterion(f, c))}`)}
+    <h2>Feedback</h2>
+    ${textarea(f, 'strengths', 'Strengths')}
+    ${textarea(f, 'areasForGrowth', 'Areas for growth')}
+    ${textarea(f, 'actionPlan', 'Action plan')}
+    <div class="actions">
+      <button type="submit" name="action" value="save" class="secondary">Save draft</button>
+      <button type="submit" name="action" value="review">Review and submit</button>
+    </div>
+    <p class="muted" aria-live="polite" data-save-status></p>
+  </form>`
+}

@@ -1,0 +1,95 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { and, asc, desc, eq, ne } from 'drizzle-orm'
+import { cohorts, observations, programs, supervisors } from '../../db/schema/index.ts'
+import { html } from '../../lib/html.ts'
+import type { RequestContext } from '../accounts/principal.ts'
+import { observationScope } from '../access/access.ts'
+import { cohortScope } from '../cohorts/cohorts-repository.ts'
+import { attachmentDisposition, CSV_CONTENT_TYPE } from '../../lib/csv.ts'
+import { cohortCsvFileName, cohortCsvStream } from '../reports/cohort-report-csv.ts'
+import { getCohortReportData } from '../reports/cohort-report-pdf-service.ts'
+import { openCohortReport } from '../reports/cohort-report-service.ts'
+import { getProgressReportData } from '../reports/progress-report-service.ts'
+import { page } from './layout.ts'
+import { pageContext, requireSignIn, sendPage } from './web-plugin.ts'
+
+const ctxOf = (request: FastifyRequest, principal: RequestContext['principal']): RequestContext => ({ principal, requestId: request.id })
+const score = (v: number | null) => (v === null ? '—' : v.toFixed(2))
+const STATUS = { eligible: 'Eligible', close: 'One rule short', not_eligible: 'Not yet' } as const
+
+/** The trainee's observations, and the coordinator's cohorts with their trainees and reports. */
+export function peopleRoutes(app: FastifyInstance): void {
+  app.get('/my/observations', { schema: { hide: true } }, async (request, reply) => {
+    const session = requireSignIn(request, reply, ['trainee'])
+    if (!session) return reply
+    const rows = await app.db.select({ id: observations.id, sessionDate: observations.sessionDate, status: observations.status, setting: observations.setting, supervisor: supervisors.name })
+      .from(observations).innerJoin(supervisors, eq(supervisors.id, observations.supervisorId))
+      .where(and(observationScope(session.principal), ne(observations.status, 'draft')))
+      .orderBy(desc(observations.sessionDate), desc(observations.createdAt))
+    const body = rows.length === 0 ? html`<p>No observation has been submitted for you yet.</p>` : html`<div class="table-wrap"><table>
+      <thead><tr><th scope="col">Session</th><th scope="col">Supervisor</th><th scope="col">Setting</th><th scope="col">Status</th></tr></thead>
+      <tbody>${rows.map((r) => html`<tr><th scope="row"><a href="/observations/${r.id}">${r.sessionDate}</a></th><td>${r.supervisor}</td><td>${r.setting}</td>
+        <td>${r.status === 'submitted' ? html`<strong>To acknowledge</strong>` : 'Acknowledged'}</td></tr>`)}</tbody></table></div>`
+    return sendPage(reply, page(pageContext(request, '/my/observations'), 'My observations', body))
+  })
+
+  app.get('/cohorts', { schema: { hide: true } }, async (request, reply) => {
+    const session = requireSignIn(request, reply, ['coordinator', 'admin'])
+    if (!session) return reply
+    const rows = await app.db.select({ id: cohorts.id, name: cohorts.name, program: programs.name, startsOn: cohorts.startsOn })
+      .from(cohorts).innerJoin(programs, eq(programs.id, cohorts.programId))
+      .where(and(cohortScope(session.principal), eq(cohorts.active, true))).orderBy(asc(programs.name), asc(cohorts.name))
+    const body = rows.length === 0 ? html`<p>You have no cohorts yet.</p>` : html`<ul>${rows.map((c) => html`<li><a href="/cohorts/${c.id}">${c.name}</a> <span class="muted">${c.program}${c.startsOn ? `, from ${c.startsOn}` : ''}</span></li>`)}</ul>`
+    return sendPage(reply, page(pageContext(request, '/cohorts'), 'Cohorts', body))
+  })
+
+  app.get('/cohorts/:id', { schema: { hide: true } }, async (request, reply) => {
+    const session = requireSignIn(request, reply, ['coordinator', 'admin'])
+    if (!session) return reply
+    const { id } = request.params as { id: string }
+    const report = await openCohortReport(app.db, ctxOf(request, session.principal), id, { inactiveDays: 30 })
+    const rows = []
+    for await (const r of report.rows()) rows.push(r)
+    const body = html`
+      <p class="actions">
+        <a class="button secondary" href="/cohorts/${id}/report.pdf">Cohort report (PDF)</a>
+        <a class="button secondary" href="/cohorts/${id}/report.csv">Cohort report (CSV)</a>
+      </p>
+      <div class="table-wrap"><table>
+        <caption>${rows.length} trainees; scores from each trainee's latest observation</caption>
+        <thead><tr><th scope="col">Trainee</th><th scope="col" class="num">Observations</th>
+          ${report.areas.map((a) => html`<th scope="col" class="num">${a.title}</th>`)}
+          <th scope="col">Certificate</th><th scope="col">Progress</th></tr></thead>
+        <tbody>${rows.map((r) => html`<tr><th scope="row">${r.name}${r.inactive ? html`<br><span class="muted">No observation in 30 days</span>` : ''}</th>
+          <td class="num">${r.observations}</td>${r.areaScores.map((s) => html`<td class="num">${score(s)}</td>`)}
+          <td>${r.eligibility ? STATUS[r.eligibility] : html`<span class="muted">No rules</span>`}</td>
+          <td><a href="/trainees/${r.traineeId}/progress.pdf">PDF<span class="visually-hidden"> progress report of ${r.name}</span></a></td></tr>`)}</tbody>
+      </table></div>`
+    return sendPage(reply, page(pageContext(request, '/cohorts'), `Cohort ${report.cohort.name}`, body))
+  })
+
+  // The reports behind the links above: the same services as the API, with the session's access.
+  app.get('/cohorts/:id/report.pdf', { schema: { hide: true } }, async (request, reply) => {
+    const session = requireSignIn(request, reply, ['coordinator', 'admin'])
+    if (!session) return reply
+    const data = await getCohortReportData(app.db, ctxOf(request, session.principal), (request.params as { id: string }).id, { inactiveDays: 30 }, new Date())
+    return reply.type('application/pdf').header('content-disposition', attachmentDisposition(`cohort-${data.cohort}-${data.asOf}.pdf`))
+      .header('cache-control', 'private, no-store').send(app.renderPool.render({ kind: 'cohort', data }))
+  })
+
+  app.get('/cohorts/:id/report.csv', { schema: { hide: true } }, async (request, reply) => {
+    const session = requireSignIn(request, reply, ['coordinator', 'admin'])
+    if (!session) return reply
+    const report = await openCohortReport(app.db, ctxOf(request, session.principal), (request.params as { id: string }).id, { inactiveDays: 30 })
+    return reply.type(CSV_CONTENT_TYPE).header('content-disposition', attachmentDisposition(cohortCsvFileName(report)))
+      .header('cache-control', 'no-store').send(cohortCsvStream(report))
+  })
+
+  app.get('/trainees/:id/progress.pdf', { schema: { hide: true } }, async (request, reply) => {
+    const session = requireSignIn(request, reply, ['coordinator', 'admin', 'supervisor', 'trainee'])
+    if (!session) return reply
+    const data = await getProgressReportData(app.db, ctxOf(request, session.principal), (request.params as { id: string }).id, {}, new Date())
+    return reply.type('application/pdf').header('content-disposition', `inline; filename="progress-${data.reportId}.pdf"`)
+      .header('cache-control', 'private, no-store').send(app.renderPool.render({ kind: 'progress', data }))
+  })
+}
