@@ -1,7 +1,4 @@
-/**
- * The stylesheet and the small script of the web pages, served from memory (no build step). The
- * pages work without the script; it only adds draft autosave and the unsaved-changes warning.
- */
+/** The stylesheet of the web pages, served from memory (no build step): small, tablet first. */
 export const APP_CSS = `
 :root{--text:#1f2933;--muted:#52606d;--rule:#cbd2d9;--panel:#f5f7fa;--accent:#1f6f8b;--accent-dark:#17536a;--error:#b3261e;--ok:#1e6b3a;--focus:#f59e0b}
 *{box-sizing:border-box}
@@ -55,4 +52,3 @@ dl.summary dt{font-weight:600}
 @media (max-width:40rem){body{font-size:16px}.signout{margin-left:0}main{padding:.75rem}}
 `
 
-export const APP_JS = ''

@@ -4,7 +4,8 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { timingSafeEqual } from 'node:crypto'
 import { html } from '../../lib/html.ts'
 import { problemOf } from '../../plugins/errors.ts'
-import { APP_CSS, APP_JS } from './assets.ts'
+import { APP_JS } from './app-script.ts'
+import { APP_CSS } from './assets.ts'
 import { page, type PageContext } from './layout.ts'
 import { findSession, SESSION_COOKIE, type WebSession } from './sessions.ts'
 
