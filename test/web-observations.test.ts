@@ -103,6 +103,42 @@ t.test('scoring a session in the web pages', async (t) => {
     t.match(after.body, /Merci — дякую/)
   })
 
+  await t.test('a submitted observation is amended with a reason, as a new revision', async (t) => {
+    const id = draftPath.split('/')[2]!
+    const form = await supervisor.get(`/observations/${id}/amend`)
+    t.equal(form.statusCode, 200)
+    t.match(form.body, /Reason for the amendment/)
+    const revision = /name="revision" value="(\d+)"/.exec(form.body)![1]!
+    const filled = { ...session, revision, 'level.eye-contact': '4', 'level.body-language': '4', 'level.paraphrasing': '2', 'level.non-verbal': 'not-observed', strengths: 'Warm.', action: 'amend' }
+    const noReason = await supervisor.post(`/observations/${id}/amend`, { ...filled, reason: ' ' })
+    t.equal(noReason.statusCode, 422)
+    t.match(noReason.body, /id="reason-error">Say why the observation is being changed\./)
+    const done = await supervisor.post(`/observations/${id}/amend`, { ...filled, reason: 'Eye contact was sustained throughout; corrected.' })
+    t.equal(done.statusCode, 303, done.body.slice(0, 300))
+    const view = await supervisor.get(`/observations/${id}?amended=1`)
+    t.match(view.body, /Amendment saved as a new revision/)
+    t.match(view.body, /Exemplary \(4\)/)
+    const history = (await admin.get(`/v1/observations/${id}/history`)).json()
+    t.equal(history.items.at(-1).kind, 'amended')
+    t.equal(history.items.at(-1).reason, 'Eye contact was sustained throughout; corrected.')
+  })
+
+  await t.test('autosave: the same post answered in JSON; a stale one is refused, nothing overwritten', async (t) => {
+    const json = (res: { body: string }) => JSON.parse(res.body) as { saved: boolean; revision?: number; editUrl?: string; message?: string }
+    const early = await supervisor.post(`/observations/new?trainee=${w.trainee.id}`, { ...session, setting: '', action: 'autosave' })
+    t.same([early.statusCode, json(early).saved], [422, false], 'not storable yet: nothing created')
+    const first = await supervisor.post(`/observations/new?trainee=${w.trainee.id}`, { ...session, strengths: 'Typed so far', action: 'autosave' })
+    t.equal(first.statusCode, 200)
+    const { editUrl, revision } = json(first)
+    t.match(editUrl, /^\/observations\/[0-9a-f-]{36}\/edit$/, 'the draft now exists; the page continues at its edit address')
+    const next = await supervisor.post(editUrl!, { ...session, revision: String(revision), strengths: 'Typed a bit more', action: 'autosave' })
+    t.same([next.statusCode, json(next).saved, json(next).revision], [200, true, revision! + 1])
+    const stale = await supervisor.post(editUrl!, { ...session, revision: String(revision), strengths: 'From an old tab', action: 'autosave' })
+    t.equal(stale.statusCode, 409)
+    t.match(json(stale).message, /changed elsewhere/)
+    t.match((await supervisor.get(editUrl!)).body, /Typed a bit more/, 'the newer save stands')
+  })
+
   await t.test('another supervisor\'s trainee is not reachable, and posts need the CSRF token', async (t) => {
     t.equal((await supervisor.get(`/observations/new?trainee=${w.otherTrainee.id}`)).statusCode, 404)
     t.equal((await supervisor.post(`/observations/new?trainee=${w.otherTrainee.id}`, { ...session, action: 'save' })).statusCode, 404)

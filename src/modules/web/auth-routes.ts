@@ -30,15 +30,16 @@ export function authRoutes(app: FastifyInstance, o: WebOptions): void {
   const signInPage = (request: FastifyRequest, reply: FastifyReply, o: { email?: string; next?: string; error?: string; status?: number }) => {
     preSessionToken(request, reply)
     const ctx = pageContext(request)
+    const invalid = html` aria-invalid="true" aria-describedby="signin-error"`
     return sendPage(reply, page(ctx, 'Sign in', html`
-      ${o.error ? notice('error', o.error) : ''}
+      ${o.error ? notice('error', o.error, 'signin-error') : ''}
       <form method="post" action="/sign-in" novalidate>
         ${csrfField(ctx)}
         <input type="hidden" name="next" value="${o.next ?? '/'}">
         <div class="field"><label for="email">Email</label>
-          <input id="email" name="email" type="email" autocomplete="username" required value="${o.email ?? ''}"${o.error ? html` aria-describedby="signin-error"` : ''}></div>
+          <input id="email" name="email" type="email" autocomplete="username" required value="${o.email ?? ''}"${o.error ? invalid : ''}></div>
         <div class="field"><label for="password">Password</label>
-          <input id="password" name="password" type="password" autocomplete="current-password" required></div>
+          <input id="password" name="password" type="password" autocomplete="current-password" required${o.error ? invalid : ''}></div>
         <div class="actions"><button type="submit">Sign in</button></div>
       </form>
       <p class="muted">No password yet? Your coordinator sends you a link to set one.</p>`), o.status)

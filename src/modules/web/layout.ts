@@ -55,6 +55,7 @@ export function fieldError(id: string, message: string | undefined): SafeHtml {
   return message ? html`<p class="error" id="${id}-error">${message}</p>` : html``
 }
 
-export function notice(kind: 'info' | 'error' | 'success', message: string): SafeHtml {
-  return html`<div class="notice ${kind}" role="${kind === 'error' ? 'alert' : 'status'}">${message}</div>`
+/** A message above the page's content; `id` lets a field name it in aria-describedby. */
+export function notice(kind: 'info' | 'error' | 'success', message: string, id?: string): SafeHtml {
+  return html`<div class="notice ${kind}"${id ? html` id="${id}"` : ''} role="${kind === 'error' ? 'alert' : 'status'}">${message}</div>`
 }

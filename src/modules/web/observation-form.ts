@@ -1,6 +1,6 @@
 import { html, type SafeHtml } from '../../lib/html.ts'
 import type { RubricDefinition } from '../rubrics/rubric-schemas.ts'
-import { csrfField, fieldError, notice, type PageContext } from './layout.ts'
+import { csrfField, fieldError, type PageContext } from './layout.ts'
 import type { FieldErrors, FormValues } from './observation-form-data.ts'
 
 /**
@@ -16,6 +16,8 @@ export interface ScoringForm {
   errors: FieldErrors
   /** The draft's revision when it was loaded: a save made after someone else's is refused, not merged. */
   revision?: number
+  /** An amendment of a submitted observation: asks for the reason, and has one button. */
+  amend?: boolean
   message?: SafeHtml
 }
 
@@ -62,14 +64,37 @@ function criterion(f: ScoringForm, c: RubricDefinition['areas'][number]['criteri
   </fieldset>`
 }
 
+const FIELD_LABELS: Record<string, string> = {
+  sessionDate: 'Date of the session', durationMinutes: 'Length in minutes', setting: 'Setting', modality: 'How the session took place',
+  contextNote: 'Context', strengths: 'Strengths', areasForGrowth: 'Areas for growth', actionPlan: 'Action plan'
+}
+
+/** Every problem above the form, each a link to its field (a group's link lands on its first choice). */
+function errorSummary(f: ScoringForm): SafeHtml {
+  const entries = Object.entries(f.errors)
+  if (entries.length === 0) return html``
+  const targets = new Map<string, [string, string]>([['modality', ['modality-in_person', FIELD_LABELS.modality!]]])
+  for (const c of f.definition.areas.flatMap((a) => a.criteria)) {
+    targets.set(`level.${c.key}`, [`${c.key}-${Math.min(...c.levels.map((l) => l.value))}`, c.title])
+    targets.set(`evidence.${c.key}`, [`evidence.${c.key}`, `Evidence for ${c.title}`])
+  }
+  const item = ([field, message]: [string, string]) => {
+    const [id, label] = targets.get(field) ?? (FIELD_LABELS[field] ? [field, FIELD_LABELS[field]] : [])
+    return id ? html`<li><a href="#${id}">${label}: ${message}</a></li>` : html`<li>${message}</li>`
+  }
+  return html`<div class="notice error" role="alert">
+    <p>${entries.length} thing${entries.length === 1 ? ' needs' : 's need'} your attention; each is also marked at its field.</p>
+    <ul>${entries.map(item)}</ul></div>`
+}
+
 export function scoringForm(ctx: PageContext, f: ScoringForm): SafeHtml {
-  const count = Object.keys(f.errors).length
   return html`
   ${f.message ?? ''}
-  ${count > 0 ? notice('error', `${count} thing${count === 1 ? ' needs' : 's need'} your attention; each is marked below.`) : ''}
-  <form method="post" action="${f.action}" novalidate data-autosave>
+  ${errorSummary(f)}
+  <form method="post" action="${f.action}" novalidate${f.amend ? '' : html` data-autosave`}>
     ${csrfField(ctx)}
     ${f.revision !== undefined ? html`<input type="hidden" name="revision" value="${String(f.revision)}">` : ''}
+    ${f.amend ? textarea(f, 'reason', 'Reason for the amendment', 'Required: kept with the observation\'s history. The trainee is asked to acknowledge it again.') : ''}
     <h2>Session</h2>
     <p>Trainee: <strong>${f.trainee}</strong></p>
     ${input(f, 'sessionDate', 'Date of the session', 'date', { required: true })}
@@ -85,9 +110,10 @@ export function scoringForm(ctx: PageContext, f: ScoringForm): SafeHtml {
     ${textarea(f, 'strengths', 'Strengths')}
     ${textarea(f, 'areasForGrowth', 'Areas for growth')}
     ${textarea(f, 'actionPlan', 'Action plan')}
-    <div class="actions">
-      <button type="submit" name="action" value="save" class="secondary">Save draft</button>
-      <button type="submit" name="action" value="review">Review and submit</button>
+    <div class="actions">${f.amend
+      ? html`<button type="submit" name="action" value="amend">Save the amendment</button>`
+      : html`<button type="submit" name="action" value="save" class="secondary">Save draft</button>
+      <button type="submit" name="action" value="review">Review and submit</button>`}
     </div>
     <p class="muted" aria-live="polite" data-save-status></p>
   </form>`

@@ -70,10 +70,13 @@ export function observationLifecycleRoutes(app: FastifyInstance): void {
     const { id } = request.params as { id: string }
     const { view } = await getObservation(app.db, ctxOf(request, session.principal), id)
     if (view.status === 'draft') return reply.redirect(`/observations/${id}/edit`, 303)
-    const query = request.query as { submitted?: string; acknowledged?: string }
+    const query = request.query as { submitted?: string; acknowledged?: string; amended?: string }
     const message = query.submitted ? notice('success', 'Submitted. The trainee can now read and acknowledge it.')
-      : query.acknowledged ? notice('success', 'Thank you: your acknowledgement is recorded.') : ''
-    return sendPage(reply, page(pageContext(request), `Observation of ${view.sessionDate}`, html`${message}${observationPage(pageContext(request), view, await names(app, view))}`))
+      : query.acknowledged ? notice('success', 'Thank you: your acknowledgement is recorded.')
+        : query.amended ? notice('success', 'Amendment saved as a new revision; the trainee is asked to acknowledge it again.') : ''
+    const amend = session.principal.role === 'supervisor'
+      ? html`<p><a href="/observations/${id}/amend">Amend this observation</a> <span class="muted">(a correction, with a reason; every version is kept)</span></p>` : ''
+    return sendPage(reply, page(pageContext(request), `Observation of ${view.sessionDate}`, html`${message}${amend}${observationPage(pageContext(request), view, await names(app, view))}`))
   })
 
   app.post('/observations/:id/acknowledge', { schema: { hide: true } }, async (request, reply) => {

@@ -41,6 +41,9 @@ function problemsOf(err: unknown): FieldProblem[] | undefined {
 const pickScores = <T extends { level?: number | null; notObserved?: boolean; evidence: string | null }>(scores: T[]) =>
   scores.filter((s) => s.notObserved || (s.level !== null && s.level !== undefined))
 
+/** An autosave that cannot be stored yet (a required session detail is missing or wrong). */
+const notSaved = (reply: FastifyReply) => reply.code(422).send({ saved: false, message: 'Not saved automatically yet: some details need attention. Use Save draft to see which.' })
+
 export function observationRoutes(app: FastifyInstance): void {
   const showForm = (request: FastifyRequest, reply: FastifyReply, o: {
     title: string; action: string; trainee: string; definition: RubricDefinition; values: FormValues; errors?: FieldErrors; revision?: number; message?: ReturnType<typeof notice>; status?: number
@@ -73,15 +76,19 @@ export function observationRoutes(app: FastifyInstance): void {
     const again = (errors: FieldErrors) => showForm(request, reply, {
       title: `New observation of ${found.name}`, action: `/observations/new?trainee=${traineeId}`, trainee: found.name, definition: found.definition, values: form, errors, status: 422
     })
+    const autosave = form.action === 'autosave'
     const schemaProblems = validateCreate(body)
-    if (schemaProblems.length > 0) return again(errorsByField(toFieldProblems(schemaProblems, 'body'), found.definition))
+    if (schemaProblems.length > 0) {
+      return autosave ? notSaved(reply) : again(errorsByField(toFieldProblems(schemaProblems, 'body'), found.definition))
+    }
     try {
       const { view } = await createObservation(app.db, ctx, body as never)
+      if (autosave) return reply.send({ saved: true, revision: view.revision, editUrl: `/observations/${view.id}/edit` })
       return reply.redirect(form.action === 'review' ? `/observations/${view.id}/review` : `/observations/${view.id}/edit?saved=1`, 303)
     } catch (err) {
       const problems = problemsOf(err)
       if (!problems) throw err
-      return again(errorsByField(problems, found.definition))
+      return autosave ? notSaved(reply) : again(errorsByField(problems, found.definition))
     }
   })
 
@@ -118,11 +125,19 @@ export function observationRoutes(app: FastifyInstance): void {
       values: form, revision: o.status === 409 ? view.revision : revision, errors: o.errors, message: o.message, status: o.status
     })
     const body = editsFromForm(form, rubric.definition)
+    const autosave = form.action === 'autosave'
     const schemaProblems = validateUpdate(body)
-    if (schemaProblems.length > 0) return again({ errors: errorsByField(toFieldProblems(schemaProblems, 'body'), rubric.definition), status: 422 })
+    if (schemaProblems.length > 0) {
+      return autosave ? notSaved(reply) : again({ errors: errorsByField(toFieldProblems(schemaProblems, 'body'), rubric.definition), status: 422 })
+    }
     try {
-      await updateDraft(app.db, ctx, id, etagOf(id, revision), body as never)
+      const { view: saved } = await updateDraft(app.db, ctx, id, etagOf(id, revision), body as never)
+      if (autosave) return reply.send({ saved: true, revision: saved.revision })
     } catch (err) {
+      if (autosave && err instanceof AppError && err.status === 412) {
+        return reply.code(409).send({ saved: false, message: 'This draft was changed elsewhere (another tab or device), so automatic saving has stopped. Your changes are still on this page: use Save draft to compare and keep them.' })
+      }
+      if (autosave && problemsOf(err)) return notSaved(reply)
       if (err instanceof AppError && err.status === 412) {
         // Someone saved in between: nothing is overwritten; what this person typed stays on the page.
         return again({

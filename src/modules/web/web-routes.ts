@@ -4,6 +4,7 @@ import { supervisorRoutes } from './supervisor-routes.ts'
 import { observationRoutes } from './observation-routes.ts'
 import { observationLifecycleRoutes } from './observation-lifecycle-routes.ts'
 import { peopleRoutes } from './people-routes.ts'
+import { observationAmendRoutes } from './observation-amend-routes.ts'
 import { webScope, type WebOptions } from './web-plugin.ts'
 
 /** The web pages: one encapsulated scope, so cookies, form bodies and CSRF checks stay out of the API. */
@@ -14,6 +15,7 @@ export default async function webRoutes(app: FastifyInstance, o: WebOptions): Pr
   observationRoutes(app)
   observationLifecycleRoutes(app)
   peopleRoutes(app)
+  observationAmendRoutes(app)
 }
 
 /** Secure cookies, except over plain http to a host other than this machine (where a browser would drop them). */
