@@ -12,16 +12,19 @@ import meRoutes from './me-routes.ts'
 
 const tags = ['accounts']
 
-/** Who may call the API. Only admins manage accounts; everyone may look at themself (see me-routes). */
+/** Who may call the API. Admins manage accounts (coordinators create and invite their programs' people); everyone may look at themself (see me-routes). */
 const accountsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const adminOnly = app.requireRole('admin')
 
+  // Coordinators create trainee and supervisor accounts for the people of their programs, and invite them.
+  const adminOrCoordinator = app.requireRole('admin', 'coordinator')
+
   app.post('/accounts', {
-    onRequest: adminOnly,
+    onRequest: adminOrCoordinator,
     schema: {
       tags, operationId: 'createAccount', body: CreateAccountBody, response: { 201: AccountSchema },
       summary: 'Create an account',
-      description: 'The role decides the one link required: supervisorId (supervisor), traineeId (trainee), organizationId (integrator), programIds (coordinator, optional). Other links are refused (422). Give the account a key with POST /accounts/{id}/api-keys.'
+      description: 'The role decides the one link required: supervisorId (supervisor), traineeId (trainee), organizationId (integrator), programIds (coordinator, optional). Other links are refused (422). Give the account a key with POST /accounts/{id}/api-keys, or a web password with POST /accounts/{id}/invitations. Coordinators create trainee accounts for trainees of their cohorts and supervisor accounts for supervisors assigned to those trainees.'
     }
   }, async (request, reply) => {
     const row = await createAccount(app.db, contextOf(request), request.body)
@@ -29,7 +32,7 @@ const accountsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.post('/accounts/:id/invitations', {
-    onRequest: adminOnly,
+    onRequest: adminOrCoordinator,
     schema: {
       tags, operationId: 'inviteAccount', params: IdParams,
       summary: 'A one-time link for the account\'s person to set a web password',

@@ -4,6 +4,7 @@ import { changedFields, toDto, type Changes } from '../../lib/crud.ts'
 import { checkIfMatch, etagOf } from '../../lib/etag.ts'
 import { decodeCursor, toPage } from '../../lib/pagination.ts'
 import { recordAudit } from '../audit/audit-repository.ts'
+import { coordinatorAccountProblems } from './coordinator-accounts.ts'
 import { canonicalIds, canonicalLinks, programProblems, roleLinkProblems } from './account-links.ts'
 import {
   findAccount, insertAccount, listAccounts as selectAccounts, lockAccount, lockActiveAdmins, replacePrograms, updateAccount,
@@ -29,7 +30,7 @@ async function getRow(db: Db, id: string): Promise<AccountRow> {
 export async function createAccount(db: Db, ctx: RequestContext, request: CreateAccountInput): Promise<AccountRow> {
   const input = canonicalLinks(request)
   return db.transaction(async (tx) => {
-    const problems = await roleLinkProblems(tx, input)
+    const problems = [...await roleLinkProblems(tx, input), ...await coordinatorAccountProblems(tx, ctx.principal, input)]
     if (problems.length > 0) throw ERRORS.unprocessable(`The links do not fit role ${input.role}.`, problems)
     const values = {
       role: input.role,

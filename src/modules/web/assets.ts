@@ -43,9 +43,13 @@ button.link{background:none;border:none;color:var(--accent-dark);text-decoration
 .notice.success{border-color:var(--ok);background:#e7f4ec}
 table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem}
 th,td{text-align:left;padding:.5rem;border-bottom:1px solid var(--rule);vertical-align:top}
-th{color:var(--muted);font-size:.9rem}
+thead th{color:var(--muted);font-size:.9rem}
+tbody th{font-weight:600;min-width:8rem}
+tbody th .muted{font-weight:400}
+td .button{white-space:nowrap}
 .num{text-align:right}
 .muted{color:var(--muted)}
+.nowrap{white-space:nowrap}
 .visually-hidden{position:absolute;width:1px;height:1px;margin:-1px;padding:0;border:0;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
 ul.plain{list-style:none;margin:0;padding:0}
 caption{text-align:left;padding:.25rem 0}

@@ -4,6 +4,7 @@ import type { Db } from '../../db/client.ts'
 import { accountInvitations, accounts } from '../../db/schema/index.ts'
 import { ERRORS } from '../../errors.ts'
 import type { RequestContext } from '../accounts/principal.ts'
+import { coordinatorAccountProblems } from '../accounts/coordinator-accounts.ts'
 import { recordAudit } from '../audit/audit-repository.ts'
 import { hashPassword, passwordProblem, verifyPassword } from './passwords.ts'
 import { createSession, endSessionsOf, tokenHash } from './sessions.ts'
@@ -41,8 +42,10 @@ export async function signIn(db: Db, email: string, password: string, now: Date,
 /** A one-time link for the account's person to set a password; earlier unused links stop working. */
 export async function createInvitation(db: Db, ctx: RequestContext, accountId: string, baseUrl: string, now: Date): Promise<{ url: string; expiresAt: string }> {
   return db.transaction(async (tx) => {
-    const [account] = await tx.select({ id: accounts.id, role: accounts.role, email: accounts.email, active: accounts.active }).from(accounts).where(eq(accounts.id, accountId)).for('update')
-    if (!account) throw ERRORS.notFound('account', accountId)
+    const [account] = await tx.select({ id: accounts.id, role: accounts.role, email: accounts.email, active: accounts.active, traineeId: accounts.traineeId, supervisorId: accounts.supervisorId })
+      .from(accounts).where(eq(accounts.id, accountId)).for('update')
+    // A coordinator invites only the people of their programs; anyone else's account is not found.
+    if (!account || (await coordinatorAccountProblems(tx, ctx.principal, account)).length > 0) throw ERRORS.notFound('account', accountId)
     if (account.role === 'integrator') throw ERRORS.unprocessable('Integrations use API keys; only people sign in to the web pages.')
     if (!account.email) throw ERRORS.unprocessable('The account has no email address to sign in with; set one first.', [{ pointer: '/email', detail: 'is required to sign in' }])
     if (!account.active) throw ERRORS.conflict('The account is deactivated; reactivate it first.')

@@ -66,7 +66,7 @@ function criterion(f: ScoringForm, c: RubricDefinition['areas'][number]['criteri
 
 const FIELD_LABELS: Record<string, string> = {
   sessionDate: 'Date of the session', durationMinutes: 'Length in minutes', setting: 'Setting', modality: 'How the session took place',
-  contextNote: 'Context', strengths: 'Strengths', areasForGrowth: 'Areas for growth', actionPlan: 'Action plan'
+  contextNote: 'Context', strengths: 'Strengths', areasForGrowth: 'Areas for growth', actionPlan: 'Action plan', reason: 'Reason for the amendment'
 }
 
 /** Every problem above the form, each a link to its field (a group's link lands on its first choice). */

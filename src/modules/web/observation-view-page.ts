@@ -18,7 +18,7 @@ export function scoresSummary(view: ObservationView): SafeHtml {
     <caption>Every criterion</caption>
     <thead><tr><th scope="col">Criterion</th><th scope="col">Level</th><th scope="col">Evidence</th></tr></thead>
     <tbody>${view.scores.map((s) => html`<tr><th scope="row">${s.criterionTitle}</th>
-      <td>${s.notObserved ? 'Not observed' : s.level === null ? html`<span class="muted">Not scored</span>` : `${s.levelLabel ?? ''} (${s.level})`}</td>
+      <td class="nowrap">${s.notObserved ? 'Not observed' : s.level === null ? html`<span class="muted">Not scored</span>` : `${s.levelLabel ?? ''} (${s.level})`}</td>
       <td>${s.evidence ?? html`<span class="muted">—</span>`}</td></tr>`)}</tbody>
   </table></div>`
 }
@@ -47,8 +47,8 @@ export function observationPage(ctx: PageContext, view: ObservationView, names: 
   ${scoresSummary(view)}
   ${narrative(view)}
   ${view.acknowledgedAt ? html`<h2>Acknowledgement</h2><p>Acknowledged on ${view.acknowledgedAt.slice(0, 10)}.${view.acknowledgementComment ? html` Comment: ${view.acknowledgementComment}` : ''}</p>` : ''}
-  ${canAcknowledge ? html`<h2>Acknowledge this feedback</h2>
-    <form method="post" action="/observations/${view.id}/acknowledge">${csrfField(ctx)}
+  ${canAcknowledge ? html`<h2 id="acknowledge">Acknowledge this feedback</h2>
+    <form method="post" action="/observations/${view.id}/acknowledge" aria-labelledby="acknowledge">${csrfField(ctx)}
       <input type="hidden" name="revision" value="${String(view.revision)}">
       <div class="field"><label for="comment">Your comment (optional)</label><textarea id="comment" name="comment" rows="3"></textarea></div>
       <div class="actions"><button type="submit">I have read this feedback</button></div>
