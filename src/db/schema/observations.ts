@@ -54,6 +54,19 @@ export const observationScores = pgTable('observation_scores', {
   check('observation_scores_level_or_not_observed', sql`(${t.levelValue} is null) = ${t.notObserved}`)
 ])
 
+/**
+ * What eligibility reads of an observation's scores, kept by a database trigger on
+ * observation_scores (so every writer keeps it current): the lowest level given, the criteria
+ * scored (not "not observed"), and each skill area's score computed as the observation's own
+ * summary does (weighted mean of its levels, two decimals, under the observation's rubric version).
+ */
+export const observationSummaries = pgTable('observation_summaries', {
+  observationId: uuid('observation_id').primaryKey().references(() => observations.id, { onDelete: 'cascade' }),
+  minLevel: integer('min_level'),
+  scoredCriteria: text('scored_criteria').array().notNull().default(sql`'{}'::text[]`),
+  areaScores: jsonb('area_scores').$type<Record<string, number>>().notNull().default(sql`'{}'::jsonb`)
+})
+
 /** Append-only: every saved state of an observation, whole, with who made it and why. */
 export const observationRevisions = pgTable('observation_revisions', {
   observationId: uuid('observation_id').notNull().references(() => observations.id),
