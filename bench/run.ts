@@ -15,7 +15,8 @@ const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> = {
   observations: () => import('./observations-submit.ts'),
   'cohort-csv': () => import('./cohort-csv.ts'),
   'report-render': () => import('./report-render.ts'),
-  eligibility: () => import('./eligibility.ts')
+  eligibility: () => import('./eligibility.ts'),
+  'web-pages': () => import('./web-pages.ts')
 }
 
 const USAGE = `usage: npm run bench -- [--json] [--strict] [${Object.keys(BENCHMARKS).join(' | ')} ...]
