@@ -41,8 +41,7 @@ function ruleColumn(rule: Rule, i: number, areaCount: number, criterionKeys: str
       ctes: [sql`${cte} as (
         select trainee_id, case when count(*) = ${areaCount} then min(mean) end as actual from (
           select c.trainee_id, e.key as area_key, round(avg(e.value::numeric), 2) as mean
-          from counted c join observation_summaries sm on sm.observation_id = c.id
-          cross join lateral jsonb_each_text(sm.area_scores) e
+          from counted c cross join lateral jsonb_each_text(c.area_scores) e
           where c.rn <= ${rule.latest}
           group by c.trainee_id, e.key
         ) per_area group by trainee_id)`],
@@ -50,17 +49,14 @@ function ruleColumn(rule: Rule, i: number, areaCount: number, criterionKeys: str
     }
     case 'criterionFloor': return {
       ctes: [sql`${cte} as (
-        select c.trainee_id, min(sm.min_level) as actual
-        from counted c join observation_summaries sm on sm.observation_id = c.id
-        where c.rn <= ${rule.latest} group by c.trainee_id)`],
+        select trainee_id, min(min_level) as actual from counted where rn <= ${rule.latest} group by trainee_id)`],
       actual: sql`${cte}.actual`, met: (a) => sql`coalesce(${a} >= ${rule.minLevel}, false)`
     }
     case 'everyCriterionObserved': return {
       // Per trainee, how often each criterion was scored; the rule looks at the least scored one.
       ctes: [sql`${cte} as (
-        select c.trainee_id, least(${sql.join(criterionKeys.map((k) => sql`sum((sm.scored_criteria @> array[${k}]::text[])::int)`), sql`, `)})::int as actual
-        from counted c join observation_summaries sm on sm.observation_id = c.id
-        group by c.trainee_id)`],
+        select trainee_id, least(${sql.join(criterionKeys.map((k) => sql`sum((scored_criteria @> array[${k}]::text[])::int)`), sql`, `)})::int as actual
+        from counted group by trainee_id)`],
       actual: sql`coalesce(${cte}.actual, 0)`, met: atLeast(rule.times)
     }
   }
@@ -86,8 +82,10 @@ export function evaluatedCte(rules: Rule[], areas: EligibilityArea[], scope: Eli
     ),
     counted as (
       select o.id, o.trainee_id, o.supervisor_id, o.modality, btrim(o.setting) as setting, o.duration_minutes, o.status,
+        sm.min_level, sm.scored_criteria, sm.area_scores,
         row_number() over (partition by o.trainee_id order by o.session_date desc, o.id desc) as rn
       from observations o join scope_trainees st on st.id = o.trainee_id
+      left join observation_summaries sm on sm.observation_id = o.id
       where ${observationFilter}
     ),
     agg as (
