@@ -36,8 +36,8 @@ export function csvRow(cells: readonly CsvCell[]): string {
  * A Content-Disposition for a download: an ASCII fallback name (anything else becomes '-') for old
  * clients, and the exact name as RFC 5987 `filename*` for the rest.
  */
-export function attachmentDisposition(fileName: string): string {
+export function attachmentDisposition(fileName: string, kind: 'attachment' | 'inline' = 'attachment'): string {
   const ascii = fileName.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').replace(/[^A-Za-z0-9._-]+/g, '-').replace(/-{2,}/g, '-')
   const encoded = encodeURIComponent(fileName).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`
+  return `${kind}; filename="${ascii}"; filename*=UTF-8''${encoded}`
 }

@@ -1,3 +1,4 @@
+import type { CohortTraineeRow } from '../modules/reports/cohort-report-schemas.ts'
 import { levelBarChart, type ScaleLevel } from './charts.ts'
 import { createReportDocument, finishReport, type Doc, type ReportMeta } from './document.ts'
 import { nearestLevel } from './feedback-report.ts'
@@ -9,19 +10,9 @@ import { COLOR, SIZE } from './theme.ts'
  * The coordinator's cohort report: where the cohort stands per skill area, the criteria it is
  * weakest in, who has not been observed lately, and a line per trainee. Plain data for a worker.
  */
-export interface CohortReportTrainee {
-  name: string
-  organization: string
-  observations: number
-  supervisors: number
-  lastObservationOn: string | null
-  daysSinceLastObservation: number | null
-  inactive: boolean
-  areaScores: Array<number | null>
-  overall: number | null
-  /** Null when the program has no eligibility rules. */
-  eligibility: 'eligible' | 'close' | 'not_eligible' | null
-}
+/** A trainee's line as the PDF shows it: the CSV's row without the contact and HR fields. */
+export type CohortReportTrainee = Pick<CohortTraineeRow,
+  'name' | 'organization' | 'observations' | 'supervisors' | 'lastObservationOn' | 'daysSinceLastObservation' | 'inactive' | 'areaScores' | 'overall' | 'eligibility'>
 
 export interface CohortReportCriterion {
   areaTitle: string

@@ -4,6 +4,7 @@ import { Type } from 'typebox'
 import { ifMatchOf } from '../../lib/crud.ts'
 import { IdParams } from '../../lib/schemas.ts'
 import { contextOf } from '../../plugins/auth.ts'
+import { sendPdf } from '../../plugins/render-pool.ts'
 import { CertificateListQuery, CertificatePage, CertificateSchema, IssueBody, RevokeBody } from './certificates-schemas.ts'
 import { certificateData, certificateEtag, getCertificate, issueCertificate, listCertificatePage, revoke, toView } from './certificates-service.ts'
 import { CREDENTIAL_MEDIA_TYPE } from './credential.ts'
@@ -71,10 +72,7 @@ const certificatesRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const data = certificateData(await getCertificate(app.db, contextOf(request), request.params.id), baseUrl)
-    return reply.type('application/pdf')
-      .header('content-disposition', `inline; filename="certificate-${data.serial}.pdf"`)
-      .header('cache-control', 'private, no-store')
-      .send(app.renderPool.render({ kind: 'certificate', data }))
+    return sendPdf(reply, app.renderPool, { kind: 'certificate', data }, { name: `certificate-${data.serial}.pdf` })
   })
 
   app.get('/certificates/:id/credential', {

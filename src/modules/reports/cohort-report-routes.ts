@@ -4,6 +4,7 @@ import { Type } from 'typebox'
 import { attachmentDisposition, CSV_CONTENT_TYPE } from '../../lib/csv.ts'
 import { IdParams } from '../../lib/schemas.ts'
 import { contextOf } from '../../plugins/auth.ts'
+import { sendPdf } from '../../plugins/render-pool.ts'
 import { cohortCsvFileName, cohortCsvStream } from './cohort-report-csv.ts'
 import { CohortReportQuery, WeakestCriteriaSchema } from './cohort-report-schemas.ts'
 import { openCohortReport, weakestCriteria } from './cohort-report-service.ts'
@@ -50,11 +51,7 @@ const cohortReportRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const data = await getCohortReportData(app.db, contextOf(request), request.params.id, request.query, new Date())
-    return reply
-      .type('application/pdf')
-      .header('content-disposition', attachmentDisposition(`cohort-${data.cohort}-${data.asOf}.pdf`))
-      .header('cache-control', 'private, no-store')
-      .send(app.renderPool.render({ kind: 'cohort', data }))
+    return sendPdf(reply, app.renderPool, { kind: 'cohort', data }, { name: `cohort-${data.cohort}-${data.asOf}.pdf`, download: true })
   })
 
   app.get('/cohorts/:id/report/weakest-criteria', {

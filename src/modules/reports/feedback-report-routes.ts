@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { IdParams } from '../../lib/schemas.ts'
 import { contextOf } from '../../plugins/auth.ts'
+import { sendPdf } from '../../plugins/render-pool.ts'
 import { getFeedbackReportData } from './feedback-report-service.ts'
 
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: { $ref: 'Problem#' } } } })
@@ -25,11 +26,7 @@ const feedbackReportRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const data = await getFeedbackReportData(app.db, contextOf(request), request.params.id, new Date())
-    return reply
-      .type('application/pdf')
-      .header('content-disposition', `inline; filename="feedback-${data.sessionDate}-${data.reportId}.pdf"`)
-      .header('cache-control', 'private, no-store')
-      .send(app.renderPool.render({ kind: 'feedback', data }))
+    return sendPdf(reply, app.renderPool, { kind: 'feedback', data }, { name: `feedback-${data.sessionDate}-${data.reportId}.pdf` })
   })
 }
 

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream'
 import { Type } from 'typebox'
 import { IdParams } from '../../lib/schemas.ts'
 import { contextOf } from '../../plugins/auth.ts'
+import { sendPdf } from '../../plugins/render-pool.ts'
 import { ProgressReportQuery } from './progress-report-schemas.ts'
 import { getProgressReportData } from './progress-report-service.ts'
 
@@ -22,11 +23,7 @@ const progressReportRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const data = await getProgressReportData(app.db, contextOf(request), request.params.id, request.query, new Date())
-    return reply
-      .type('application/pdf')
-      .header('content-disposition', `inline; filename="progress-${data.reportId}.pdf"`)
-      .header('cache-control', 'private, no-store')
-      .send(app.renderPool.render({ kind: 'progress', data }))
+    return sendPdf(reply, app.renderPool, { kind: 'progress', data }, { name: `progress-${data.reportId}.pdf` })
   })
 }
 

@@ -4,6 +4,7 @@ import { supervisors, trainees } from '../../db/schema/index.ts'
 import { AppError } from '../../errors.ts'
 import { etagOf } from '../../lib/etag.ts'
 import { html } from '../../lib/html.ts'
+import { sendPdf } from '../../plugins/render-pool.ts'
 import type { RequestContext } from '../accounts/principal.ts'
 import { acknowledgeObservation, submitObservation } from '../observations/observation-lifecycle-service.ts'
 import { getObservation } from '../observations/observation-read-service.ts'
@@ -94,9 +95,6 @@ export function observationLifecycleRoutes(app: FastifyInstance): void {
     if (!session) return reply
     const { id } = request.params as { id: string }
     const data = await getFeedbackReportData(app.db, ctxOf(request, session.principal), id, new Date())
-    return reply.type('application/pdf')
-      .header('content-disposition', `inline; filename="feedback-${data.sessionDate}-${data.reportId}.pdf"`)
-      .header('cache-control', 'private, no-store')
-      .send(app.renderPool.render({ kind: 'feedback', data }))
+    return sendPdf(reply, app.renderPool, { kind: 'feedback', data }, { name: `feedback-${data.sessionDate}-${data.reportId}.pdf` })
   })
 }

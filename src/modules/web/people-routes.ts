@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { and, asc, desc, eq, ne } from 'drizzle-orm'
 import { cohorts, observations, programs, supervisors } from '../../db/schema/index.ts'
 import { html } from '../../lib/html.ts'
+import { sendPdf } from '../../plugins/render-pool.ts'
 import type { RequestContext } from '../accounts/principal.ts'
 import { observationScope } from '../access/access.ts'
 import { cohortScope } from '../cohorts/cohorts-repository.ts'
@@ -73,8 +74,7 @@ export function peopleRoutes(app: FastifyInstance): void {
     const session = requireSignIn(request, reply, ['coordinator', 'admin'])
     if (!session) return reply
     const data = await getCohortReportData(app.db, ctxOf(request, session.principal), (request.params as { id: string }).id, { inactiveDays: 30 }, new Date())
-    return reply.type('application/pdf').header('content-disposition', attachmentDisposition(`cohort-${data.cohort}-${data.asOf}.pdf`))
-      .header('cache-control', 'private, no-store').send(app.renderPool.render({ kind: 'cohort', data }))
+    return sendPdf(reply, app.renderPool, { kind: 'cohort', data }, { name: `cohort-${data.cohort}-${data.asOf}.pdf`, download: true })
   })
 
   app.get('/cohorts/:id/report.csv', { schema: { hide: true } }, async (request, reply) => {
@@ -89,7 +89,6 @@ export function peopleRoutes(app: FastifyInstance): void {
     const session = requireSignIn(request, reply, ['coordinator', 'admin', 'supervisor', 'trainee'])
     if (!session) return reply
     const data = await getProgressReportData(app.db, ctxOf(request, session.principal), (request.params as { id: string }).id, {}, new Date())
-    return reply.type('application/pdf').header('content-disposition', `inline; filename="progress-${data.reportId}.pdf"`)
-      .header('cache-control', 'private, no-store').send(app.renderPool.render({ kind: 'progress', data }))
+    return sendPdf(reply, app.renderPool, { kind: 'progress', data }, { name: `progress-${data.reportId}.pdf` })
   })
 }
