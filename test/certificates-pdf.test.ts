@@ -1,7 +1,4 @@
 import t from 'tap'
-import { execFileSync } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import jsqr from 'jsqr'
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs'
@@ -84,30 +81,6 @@ t.test('the QR code encodes the verification address', async (t) => {
   const url = sample().verificationUrl
   t.equal(decodeMatrix(qrMatrix(url)), url, 'the matrix decodes to the address')
   t.not(decodeMatrix(qrMatrix(`${url}x`)), url, 'and another address decodes to itself, not to this one')
-})
-
-// The drawn code, not only the matrix: rasterize the page and scan it. Needs poppler's pdftoppm.
-const hasPdftoppm = (() => {
-  try {
-    execFileSync('pdftoppm', ['-v'], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-})()
-t.test('the QR code drawn on the page scans', { skip: hasPdftoppm ? false : 'pdftoppm (poppler-utils) is not installed' }, async (t) => {
-  const data = sample()
-  const dir = t.testdir()
-  writeFileSync(join(dir, 'c.pdf'), await render(data))
-  execFileSync('pdftoppm', ['-r', '100', '-singlefile', join(dir, 'c.pdf'), join(dir, 'c')])
-  // A binary PPM: "P6\n<width> <height>\n255\n", then RGB triples.
-  const ppm = readFileSync(join(dir, 'c.ppm'))
-  const header = /^P6\s+(\d+)\s+(\d+)\s+255\s/.exec(ppm.subarray(0, 50).toString('latin1'))!
-  const [w, h] = [Number(header[1]), Number(header[2])]
-  const rgb = ppm.subarray(header[0].length)
-  const rgba = new Uint8ClampedArray(w * h * 4)
-  for (let i = 0; i < w * h; i++) rgba.set([rgb[3 * i]!, rgb[3 * i + 1]!, rgb[3 * i + 2]!, 255], 4 * i)
-  t.equal(jsQR(rgba, w, h)?.data, data.verificationUrl, 'a scanner reads the address from the rendered page')
 })
 
 t.test('same data, same bytes; the render pool knows the certificate', async (t) => {
