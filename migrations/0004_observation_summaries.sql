@@ -2,13 +2,14 @@ CREATE TABLE "observation_summaries" (
 	"observation_id" uuid PRIMARY KEY NOT NULL,
 	"min_level" integer,
 	"scored_criteria" text[] DEFAULT '{}'::text[] NOT NULL,
-	"area_scores" jsonb DEFAULT '{}'::jsonb NOT NULL
+	"area_scores" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"scored_mask" bigint
 );
 --> statement-breakpoint
 ALTER TABLE "observation_summaries" ADD CONSTRAINT "observation_summaries_observation_id_observations_id_fk" FOREIGN KEY ("observation_id") REFERENCES "public"."observations"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 -- Recomputes the summaries of the given observations from their scores and their rubric version.
 CREATE FUNCTION rapport_refresh_observation_summaries(ids uuid[]) RETURNS void LANGUAGE sql AS $$
-  INSERT INTO observation_summaries (observation_id, min_level, scored_criteria, area_scores)
+  INSERT INTO observation_summaries (observation_id, min_level, scored_criteria, area_scores, scored_mask)
   SELECT o.id,
     (SELECT min(s.level_value) FROM observation_scores s WHERE s.observation_id = o.id),
     coalesce((SELECT array_agg(s.criterion_key ORDER BY s.criterion_key) FROM observation_scores s
@@ -22,10 +23,20 @@ CREATE FUNCTION rapport_refresh_observation_summaries(ids uuid[]) RETURNS void L
       JOIN observation_scores s ON s.observation_id = o.id AND s.criterion_key = c.value->>'key' AND s.level_value IS NOT NULL
       WHERE rv.id = o.rubric_version_id
       GROUP BY a.value->>'key'
-    ) x), '{}'::jsonb)
+    ) x), '{}'::jsonb),
+    -- Bit i: the rubric's i-th criterion (areas, then criteria, in order) was scored; for rubrics of up to 63 criteria.
+    (SELECT coalesce(sum(1::bigint << (c.position - 1)::int), 0) FROM (
+      SELECT cc.value->>'key' AS key, row_number() OVER (ORDER BY a.ordinality, cc.ordinality) AS position
+      FROM rubric_versions rv
+      CROSS JOIN LATERAL jsonb_array_elements(rv.definition->'areas') WITH ORDINALITY a
+      CROSS JOIN LATERAL jsonb_array_elements(a.value->'criteria') WITH ORDINALITY cc
+      WHERE rv.id = o.rubric_version_id
+    ) c JOIN observation_scores s ON s.observation_id = o.id AND s.criterion_key = c.key AND s.level_value IS NOT NULL
+    WHERE c.position <= 63)
   FROM observations o WHERE o.id = ANY(ids)
   ON CONFLICT (observation_id) DO UPDATE
-    SET min_level = EXCLUDED.min_level, scored_criteria = EXCLUDED.scored_criteria, area_scores = EXCLUDED.area_scores
+    SET min_level = EXCLUDED.min_level, scored_criteria = EXCLUDED.scored_criteria, area_scores = EXCLUDED.area_scores,
+      scored_mask = EXCLUDED.scored_mask
 $$;
 --> statement-breakpoint
 CREATE FUNCTION rapport_scores_changed() RETURNS trigger LANGUAGE plpgsql AS $$

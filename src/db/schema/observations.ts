@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
 import {
-  boolean, check, date, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uuid
+  bigint, boolean, check, date, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uuid
 } from 'drizzle-orm/pg-core'
 import { createdAt, id, updatedAt } from './columns.ts'
 import { rubricVersions } from './rubrics.ts'
@@ -64,7 +64,9 @@ export const observationSummaries = pgTable('observation_summaries', {
   observationId: uuid('observation_id').primaryKey().references(() => observations.id, { onDelete: 'cascade' }),
   minLevel: integer('min_level'),
   scoredCriteria: text('scored_criteria').array().notNull().default(sql`'{}'::text[]`),
-  areaScores: jsonb('area_scores').$type<Record<string, number>>().notNull().default(sql`'{}'::jsonb`)
+  areaScores: jsonb('area_scores').$type<Record<string, number>>().notNull().default(sql`'{}'::jsonb`),
+  /** Bit i set: the rubric's i-th criterion (areas, then criteria, in order) was scored; up to 63 criteria. */
+  scoredMask: bigint('scored_mask', { mode: 'number' })
 })
 
 /** Append-only: every saved state of an observation, whole, with who made it and why. */

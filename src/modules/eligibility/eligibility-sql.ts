@@ -19,6 +19,9 @@ export interface EligibilityScope {
   asOf: string
 }
 
+/** Rubrics of up to this many criteria are checked with the summary's bitmask (integer arithmetic), larger ones with its array. */
+const MASK_BITS = 63
+
 interface RuleColumn { ctes: SQL[]; actual: SQL; met: (actual: SQL) => SQL }
 
 const atLeast = (required: number) => (actual: SQL) => sql`coalesce(${actual} >= ${required}, false)`
@@ -55,7 +58,9 @@ function ruleColumn(rule: Rule, i: number, areaCount: number, criterionKeys: str
     case 'everyCriterionObserved': return {
       // Per trainee, how often each criterion was scored; the rule looks at the least scored one.
       ctes: [sql`${cte} as (
-        select trainee_id, least(${sql.join(criterionKeys.map((k) => sql`sum((scored_criteria @> array[${k}]::text[])::int)`), sql`, `)})::int as actual
+        select trainee_id, least(${sql.join(criterionKeys.map((k, bit) => (criterionKeys.length <= MASK_BITS
+          ? sql`sum(((scored_mask >> ${sql.raw(String(bit))}) & 1)::int)`
+          : sql`sum((scored_criteria @> array[${k}]::text[])::int)`)), sql`, `)})::int as actual
         from counted group by trainee_id)`],
       actual: sql`coalesce(${cte}.actual, 0)`, met: atLeast(rule.times)
     }
@@ -82,7 +87,7 @@ export function evaluatedCte(rules: Rule[], areas: EligibilityArea[], scope: Eli
     ),
     counted as (
       select o.id, o.trainee_id, o.supervisor_id, o.modality, btrim(o.setting) as setting, o.duration_minutes, o.status,
-        sm.min_level, sm.scored_criteria, sm.area_scores,
+        sm.min_level, sm.scored_criteria, sm.area_scores, sm.scored_mask,
         row_number() over (partition by o.trainee_id order by o.session_date desc, o.id desc) as rn
       from observations o join scope_trainees st on st.id = o.trainee_id
       left join observation_summaries sm on sm.observation_id = o.id
