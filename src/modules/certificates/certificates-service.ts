@@ -3,7 +3,7 @@ import { and, eq } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import { certificates, programs, trainees } from '../../db/schema/index.ts'
 import { ERRORS } from '../../errors.ts'
-import { checkIfMatch } from '../../lib/etag.ts'
+import { checkIfMatch, etagOf } from '../../lib/etag.ts'
 import { decodeCursor, keyset, toPage } from '../../lib/pagination.ts'
 import type { CertificateData } from '../../reports/certificate.ts'
 import type { RequestContext } from '../accounts/principal.ts'
@@ -27,7 +27,7 @@ export interface Issuer {
 }
 
 export const verificationUrl = (baseUrl: string, code: string) => `${baseUrl.replace(/\/$/, '')}/verify/${code}`
-export const certificateEtag = (row: { id: string; revision: number }) => `"${row.id}.${row.revision}"`
+export const certificateEtag = (row: { id: string; revision: number }) => etagOf(row.id, row.revision)
 const day = (d: Date) => d.toISOString().slice(0, 10)
 
 export function toView(row: CertificateRow, baseUrl: string, { evidence = false } = {}): CertificateView {

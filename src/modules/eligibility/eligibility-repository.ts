@@ -1,15 +1,11 @@
 import { and, asc, eq, inArray, ne, sql, type SQL } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
+import { rows } from '../../db/rows.ts'
 import { observationScores, observations } from '../../db/schema/index.ts'
 import type { EvaluatedObservation } from './evaluate.ts'
 import { evaluatedCte, type EligibilityScope } from './eligibility-sql.ts'
 import type { EligibilityArea } from './evaluate.ts'
 import type { Rule } from './eligibility-schemas.ts'
-
-async function rows<T>(db: Db, query: SQL): Promise<T[]> {
-  // node-postgres and PGlite both answer raw SQL with { rows }.
-  return ((await db.execute(query)) as unknown as { rows: T[] }).rows
-}
 
 /**
  * The set-based evaluation is one large analytical statement: JIT compilation would cost more

@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
+import { rows } from '../../db/rows.ts'
 import type { CohortTraineeRow } from './cohort-report-schemas.ts'
 
 /** What selects a report's trainees and observations; dates are YYYY-MM-DD. */
@@ -21,11 +22,6 @@ export type TraineeAggregate = Pick<CohortTraineeRow,
 }
 
 export interface KeysetPosition { name: string; id: string }
-
-async function rows<T>(db: Db, query: SQL): Promise<T[]> {
-  // node-postgres and PGlite both answer raw SQL with { rows }.
-  return ((await db.execute(query)) as unknown as { rows: T[] }).rows
-}
 
 /** Active trainees of the cohort (deactivated ones left the programme), optionally of one organization. */
 const traineeFilter = (s: CohortScope) => sql`tr.cohort_id = ${s.cohortId} and tr.active

@@ -6,7 +6,7 @@ import type { RequestContext } from '../accounts/principal.ts'
 import { getCohort } from '../cohorts/cohorts-service.ts'
 import { summarize, round2, type WeightedArea } from '../observations/scoring.ts'
 import { getRubricVersionById } from '../rubrics/rubric-cache.ts'
-import { batchEligibility, statusOf } from '../eligibility/eligibility-service.ts'
+import { batchEligibility, statusOf, todayUtc } from '../eligibility/eligibility-service.ts'
 import { criterionMeans, traineeBatch, type CohortScope, type KeysetPosition, type TraineeAggregate } from './cohort-report-repository.ts'
 import type { CohortReportFilter, CohortTraineeRow, WeakestCriterion } from './cohort-report-schemas.ts'
 
@@ -24,8 +24,6 @@ export interface CohortReport {
   /** The trainees' lines in name order, fetched in batches as the consumer pulls. */
   rows(): AsyncGenerator<CohortTraineeRow>
 }
-
-const todayUtc = () => new Date().toISOString().slice(0, 10)
 
 function checkFilter(filter: CohortReportFilter): void {
   if (filter.from !== undefined && filter.to !== undefined && filter.to < filter.from) {

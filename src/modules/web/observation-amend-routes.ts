@@ -13,16 +13,15 @@ import { getRubricVersionById } from '../rubrics/rubric-cache.ts'
 import { notice, page } from './layout.ts'
 import { scoringForm } from './observation-form.ts'
 import { editsFromForm, errorsByField, formFromView, type FieldErrors, type FormValues } from './observation-form-data.ts'
-import { pageContext, requireSignIn, sendPage } from './web-plugin.ts'
+import { pageContext, requireSignIn, sendPage, sessionContext } from './web-plugin.ts'
 
 const validateAmend = bodyValidator(AmendObservationBody)
-const ctxOf = (request: FastifyRequest, principal: RequestContext['principal']): RequestContext => ({ principal, requestId: request.id })
 
 /** A submitted observation is corrected by an amendment with a reason: a new revision, the old one kept. */
 export function observationAmendRoutes(app: FastifyInstance): void {
   const load = async (request: FastifyRequest, principal: RequestContext['principal']) => {
     const { id } = request.params as { id: string }
-    const { view } = await getObservation(app.db, ctxOf(request, principal), id)
+    const { view } = await getObservation(app.db, sessionContext(request, principal), id)
     const rubric = await getRubricVersionById(app.db, view.rubric.id)
     const [trainee] = await app.db.select({ name: trainees.name }).from(trainees).where(eq(trainees.id, view.traineeId))
     return { id, view, definition: rubric!.definition, trainee: trainee?.name ?? '' }
@@ -54,7 +53,7 @@ export function observationAmendRoutes(app: FastifyInstance): void {
       return show(request, reply, { ...o, values: form, errors, status: 422 })
     }
     try {
-      await amendObservation(app.db, ctxOf(request, session.principal), o.id, etagOf(o.id, Number(form.revision)), body as never)
+      await amendObservation(app.db, sessionContext(request, session.principal), o.id, etagOf(o.id, Number(form.revision)), body as never)
     } catch (err) {
       if (err instanceof AppError && err.status === 412) {
         return show(request, reply, { ...o, values: form, status: 409, message: notice('error', 'The observation was changed elsewhere since you opened it, so this amendment was not saved. Your changes are still below; save again to apply them to the current version.') })

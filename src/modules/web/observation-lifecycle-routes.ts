@@ -5,16 +5,14 @@ import { AppError } from '../../errors.ts'
 import { etagOf } from '../../lib/etag.ts'
 import { html } from '../../lib/html.ts'
 import { sendPdf } from '../../plugins/render-pool.ts'
-import type { RequestContext } from '../accounts/principal.ts'
 import { acknowledgeObservation, submitObservation } from '../observations/observation-lifecycle-service.ts'
 import { getObservation } from '../observations/observation-read-service.ts'
 import type { ObservationView } from '../observations/observations-schemas.ts'
 import { getFeedbackReportData } from '../reports/feedback-report-service.ts'
 import { csrfField, notice, page } from './layout.ts'
 import { observationPage, scoresSummary, sessionDetails } from './observation-view-page.ts'
-import { pageContext, requireSignIn, sendPage } from './web-plugin.ts'
+import { pageContext, requireSignIn, sendPage, sessionContext } from './web-plugin.ts'
 
-const ctxOf = (request: FastifyRequest, principal: RequestContext['principal']): RequestContext => ({ principal, requestId: request.id })
 
 async function names(app: FastifyInstance, view: ObservationView) {
   const [t] = await app.db.select({ name: trainees.name }).from(trainees).where(eq(trainees.id, view.traineeId))
@@ -41,7 +39,7 @@ export function observationLifecycleRoutes(app: FastifyInstance): void {
     const session = requireSignIn(request, reply, ['supervisor'])
     if (!session) return reply
     const { id } = request.params as { id: string }
-    const { view } = await getObservation(app.db, ctxOf(request, session.principal), id)
+    const { view } = await getObservation(app.db, sessionContext(request, session.principal), id)
     if (view.status !== 'draft') return reply.redirect(`/observations/${id}`, 303)
     return sendPage(reply, await review(request, view))
   })
@@ -49,7 +47,7 @@ export function observationLifecycleRoutes(app: FastifyInstance): void {
   app.post('/observations/:id/submit', { schema: { hide: true } }, async (request, reply) => {
     const session = requireSignIn(request, reply, ['supervisor'])
     if (!session) return reply
-    const ctx = ctxOf(request, session.principal)
+    const ctx = sessionContext(request, session.principal)
     const { id } = request.params as { id: string }
     const revision = Number((request.body as { revision?: string }).revision)
     try {
@@ -69,7 +67,7 @@ export function observationLifecycleRoutes(app: FastifyInstance): void {
     const session = requireSignIn(request, reply, ['supervisor', 'trainee', 'coordinator', 'admin'])
     if (!session) return reply
     const { id } = request.params as { id: string }
-    const { view } = await getObservation(app.db, ctxOf(request, session.principal), id)
+    const { view } = await getObservation(app.db, sessionContext(request, session.principal), id)
     if (view.status === 'draft') return reply.redirect(`/observations/${id}/edit`, 303)
     const query = request.query as { submitted?: string; acknowledged?: string; amended?: string }
     const message = query.submitted ? notice('success', 'Submitted. The trainee can now read and acknowledge it.')
@@ -86,7 +84,7 @@ export function observationLifecycleRoutes(app: FastifyInstance): void {
     const { id } = request.params as { id: string }
     const body = request.body as { revision?: string; comment?: string }
     const comment = body.comment?.trim() ? body.comment.trim() : null
-    await acknowledgeObservation(app.db, ctxOf(request, session.principal), id, etagOf(id, Number(body.revision)), { comment })
+    await acknowledgeObservation(app.db, sessionContext(request, session.principal), id, etagOf(id, Number(body.revision)), { comment })
     return reply.redirect(`/observations/${id}?acknowledged=1`, 303)
   })
 
@@ -94,7 +92,7 @@ export function observationLifecycleRoutes(app: FastifyInstance): void {
     const session = requireSignIn(request, reply, ['supervisor', 'trainee', 'coordinator', 'admin'])
     if (!session) return reply
     const { id } = request.params as { id: string }
-    const data = await getFeedbackReportData(app.db, ctxOf(request, session.principal), id, new Date())
+    const data = await getFeedbackReportData(app.db, sessionContext(request, session.principal), id, new Date())
     return sendPdf(reply, app.renderPool, { kind: 'feedback', data }, { name: `feedback-${data.sessionDate}-${data.reportId}.pdf` })
   })
 }

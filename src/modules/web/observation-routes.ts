@@ -16,11 +16,10 @@ import type { RubricDefinition } from '../rubrics/rubric-schemas.ts'
 import { notice, page } from './layout.ts'
 import { scoringForm } from './observation-form.ts'
 import { editsFromForm, errorsByField, formFromView, type FieldErrors, type FormValues } from './observation-form-data.ts'
-import { pageContext, requireSignIn, sendPage } from './web-plugin.ts'
+import { pageContext, requireSignIn, sendPage, sessionContext } from './web-plugin.ts'
 
 const validateCreate = bodyValidator(CreateObservationBody)
 const validateUpdate = bodyValidator(UpdateObservationBody)
-const ctxOf = (request: FastifyRequest, principal: RequestContext['principal']): RequestContext => ({ principal, requestId: request.id })
 
 /** The trainee (if assigned to this supervisor now) and the rubric their program pins. */
 async function traineeForScoring(app: FastifyInstance, ctx: RequestContext, traineeId: string) {
@@ -55,7 +54,7 @@ export function observationRoutes(app: FastifyInstance): void {
     const session = requireSignIn(request, reply, ['supervisor'])
     if (!session) return reply
     const traineeId = (request.query as { trainee?: string }).trainee ?? ''
-    const found = await traineeForScoring(app, ctxOf(request, session.principal), traineeId)
+    const found = await traineeForScoring(app, sessionContext(request, session.principal), traineeId)
     if (!found) return sendPage(reply, page(pageContext(request), 'Trainee not found', html`<p>This trainee is not assigned to you.</p><p><a href="/my/trainees">Back to my trainees</a></p>`), 404)
     return showForm(request, reply, {
       title: `New observation of ${found.name}`, action: `/observations/new?trainee=${traineeId}`, trainee: found.name, definition: found.definition,
@@ -66,7 +65,7 @@ export function observationRoutes(app: FastifyInstance): void {
   app.post('/observations/new', { schema: { hide: true } }, async (request, reply) => {
     const session = requireSignIn(request, reply, ['supervisor'])
     if (!session) return reply
-    const ctx = ctxOf(request, session.principal)
+    const ctx = sessionContext(request, session.principal)
     const traineeId = (request.query as { trainee?: string }).trainee ?? ''
     const found = await traineeForScoring(app, ctx, traineeId)
     if (!found) return sendPage(reply, page(pageContext(request), 'Trainee not found', html`<p>This trainee is not assigned to you.</p>`), 404)
@@ -96,9 +95,9 @@ export function observationRoutes(app: FastifyInstance): void {
     const session = requireSignIn(request, reply, ['supervisor'])
     if (!session) return reply
     const { id } = request.params as { id: string }
-    const { view } = await getObservation(app.db, ctxOf(request, session.principal), id)
+    const { view } = await getObservation(app.db, sessionContext(request, session.principal), id)
     if (view.status !== 'draft') return reply.redirect(`/observations/${id}`, 303)
-    const found = await traineeForScoring(app, ctxOf(request, session.principal), view.traineeId)
+    const found = await traineeForScoring(app, sessionContext(request, session.principal), view.traineeId)
     const rubric = await getRubricVersionById(app.db, view.rubric.id)
     if (!found || !rubric) return sendPage(reply, page(pageContext(request), 'Not found', html`<p>This draft is not yours to edit.</p>`), 404)
     const saved = (request.query as { saved?: string }).saved === '1'
@@ -111,7 +110,7 @@ export function observationRoutes(app: FastifyInstance): void {
   app.post('/observations/:id/edit', { schema: { hide: true } }, async (request, reply) => {
     const session = requireSignIn(request, reply, ['supervisor'])
     if (!session) return reply
-    const ctx = ctxOf(request, session.principal)
+    const ctx = sessionContext(request, session.principal)
     const { id } = request.params as { id: string }
     const { view } = await getObservation(app.db, ctx, id)
     if (view.status !== 'draft') return reply.redirect(`/observations/${id}`, 303)

@@ -1,9 +1,8 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { and, asc, desc, eq, ne } from 'drizzle-orm'
 import { cohorts, observations, programs, supervisors } from '../../db/schema/index.ts'
 import { html } from '../../lib/html.ts'
 import { sendPdf } from '../../plugins/render-pool.ts'
-import type { RequestContext } from '../accounts/principal.ts'
 import { observationScope } from '../access/access.ts'
 import { cohortScope } from '../cohorts/cohorts-repository.ts'
 import { attachmentDisposition, CSV_CONTENT_TYPE } from '../../lib/csv.ts'
@@ -12,9 +11,8 @@ import { getCohortReportData } from '../reports/cohort-report-pdf-service.ts'
 import { openCohortReport } from '../reports/cohort-report-service.ts'
 import { getProgressReportData } from '../reports/progress-report-service.ts'
 import { page } from './layout.ts'
-import { pageContext, requireSignIn, sendPage } from './web-plugin.ts'
+import { pageContext, requireSignIn, sendPage, sessionContext } from './web-plugin.ts'
 
-const ctxOf = (request: FastifyRequest, principal: RequestContext['principal']): RequestContext => ({ principal, requestId: request.id })
 const score = (v: number | null) => (v === null ? '—' : v.toFixed(2))
 const STATUS = { eligible: 'Eligible', close: 'One rule short', not_eligible: 'Not yet' } as const
 
@@ -48,7 +46,7 @@ export function peopleRoutes(app: FastifyInstance): void {
     const session = requireSignIn(request, reply, ['coordinator', 'admin'])
     if (!session) return reply
     const { id } = request.params as { id: string }
-    const report = await openCohortReport(app.db, ctxOf(request, session.principal), id, { inactiveDays: 30 })
+    const report = await openCohortReport(app.db, sessionContext(request, session.principal), id, { inactiveDays: 30 })
     const rows = []
     for await (const r of report.rows()) rows.push(r)
     const body = html`
@@ -73,14 +71,14 @@ export function peopleRoutes(app: FastifyInstance): void {
   app.get('/cohorts/:id/report.pdf', { schema: { hide: true } }, async (request, reply) => {
     const session = requireSignIn(request, reply, ['coordinator', 'admin'])
     if (!session) return reply
-    const data = await getCohortReportData(app.db, ctxOf(request, session.principal), (request.params as { id: string }).id, { inactiveDays: 30 }, new Date())
+    const data = await getCohortReportData(app.db, sessionContext(request, session.principal), (request.params as { id: string }).id, { inactiveDays: 30 }, new Date())
     return sendPdf(reply, app.renderPool, { kind: 'cohort', data }, { name: `cohort-${data.cohort}-${data.asOf}.pdf`, download: true })
   })
 
   app.get('/cohorts/:id/report.csv', { schema: { hide: true } }, async (request, reply) => {
     const session = requireSignIn(request, reply, ['coordinator', 'admin'])
     if (!session) return reply
-    const report = await openCohortReport(app.db, ctxOf(request, session.principal), (request.params as { id: string }).id, { inactiveDays: 30 })
+    const report = await openCohortReport(app.db, sessionContext(request, session.principal), (request.params as { id: string }).id, { inactiveDays: 30 })
     return reply.type(CSV_CONTENT_TYPE).header('content-disposition', attachmentDisposition(cohortCsvFileName(report)))
       .header('cache-control', 'no-store').send(cohortCsvStream(report))
   })
@@ -88,7 +86,7 @@ export function peopleRoutes(app: FastifyInstance): void {
   app.get('/trainees/:id/progress.pdf', { schema: { hide: true } }, async (request, reply) => {
     const session = requireSignIn(request, reply, ['coordinator', 'admin', 'supervisor', 'trainee'])
     if (!session) return reply
-    const data = await getProgressReportData(app.db, ctxOf(request, session.principal), (request.params as { id: string }).id, {}, new Date())
+    const data = await getProgressReportData(app.db, sessionContext(request, session.principal), (request.params as { id: string }).id, {}, new Date())
     return sendPdf(reply, app.renderPool, { kind: 'progress', data }, { name: `progress-${data.reportId}.pdf` })
   })
 }

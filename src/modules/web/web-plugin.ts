@@ -7,6 +7,7 @@ import { problemOf } from '../../plugins/errors.ts'
 import { APP_JS } from './app-script.ts'
 import { APP_CSS } from './assets.ts'
 import { page, type PageContext } from './layout.ts'
+import type { Principal, RequestContext } from '../accounts/principal.ts'
 import { findSession, SESSION_COOKIE, type WebSession } from './sessions.ts'
 
 declare module 'fastify' {
@@ -83,6 +84,9 @@ function refuse(request: FastifyRequest, reply: FastifyReply): FastifyReply {
     <p>This form could not be accepted: it was not sent from this site, or the page had been open too long.</p>
     <p>Go back, reload the page, and send it again. Nothing was changed.</p>`), 403)
 }
+
+/** What the API's services need about a page's request: the signed-in person and the request id. */
+export const sessionContext = (request: FastifyRequest, principal: Principal): RequestContext => ({ principal, requestId: request.id })
 
 /** The signed-in person, or a redirect to sign in (HTML pages never answer 401). */
 export function requireSignIn(request: FastifyRequest, reply: FastifyReply, roles?: string[]): WebSession | undefined {
