@@ -4,8 +4,8 @@ import { reportFonts } from './fonts.ts'
 import { renderReport, type RenderJob } from './renderers.ts'
 
 /**
- * Runs in a worker thread: lays out one PDF at a time and posts its bytes as pdfkit produces them,
- * so the main thread can stream them to the client while the rest is still being written.
+ * Runs in a worker thread: lays out one PDF at a time and posts its bytes in pieces as pdfkit
+ * produces them, so the main thread can stream them to the client while the rest is still being written.
  */
 export type WorkerMessage =
   | { jobId: number; type: 'chunk'; chunk: Uint8Array }
@@ -30,16 +30,41 @@ try {
 const port = parentPort
 if (!port) throw new Error('render-worker.ts must run in a worker thread')
 
+/**
+ * pdfkit emits a chunk per object it writes (some two hundred for a five-page report); each message
+ * to the main thread and each socket write has a fixed cost, so chunks are gathered and handed over
+ * in pieces of this size, the last one when the document ends.
+ */
+export const HANDOVER_BYTES = 64 * 1024
+
 port.on('message', ({ jobId, job }: { jobId: number; job: RenderJob }) => {
   const post = (m: WorkerMessage, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer)
+  let gathered: Buffer[] = []
+  let size = 0
+  const handOver = () => {
+    if (size === 0) return
+    // One fresh buffer the worker can transfer without cloning (pdfkit's chunks may share a pooled one).
+    const piece = new Uint8Array(size)
+    let at = 0
+    for (const chunk of gathered) {
+      piece.set(chunk, at)
+      at += chunk.byteLength
+    }
+    gathered = []
+    size = 0
+    post({ jobId, type: 'chunk', chunk: piece }, [piece.buffer as ArrayBuffer])
+  }
   try {
     const doc = renderReport(job)
     doc.on('data', (chunk: Buffer) => {
-      // A copy the worker can hand over without cloning: pdfkit's chunks may share a pooled buffer.
-      const copy = new Uint8Array(chunk)
-      post({ jobId, type: 'chunk', chunk: copy }, [copy.buffer as ArrayBuffer])
+      gathered.push(chunk)
+      size += chunk.byteLength
+      if (size >= HANDOVER_BYTES) handOver()
     })
-    doc.on('end', () => post({ jobId, type: 'end' }))
+    doc.on('end', () => {
+      handOver()
+      post({ jobId, type: 'end' })
+    })
     doc.on('error', (err: Error) => post({ jobId, type: 'error', message: err.message }))
   } catch (err) {
     post({ jobId, type: 'error', message: err instanceof Error ? err.message : String(err) })

@@ -2,12 +2,14 @@ import { and, asc, desc, eq, inArray, lte, or, lt, type SQL } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import { observationScores, observations, programs, supervisors, trainees } from '../../db/schema/index.ts'
 
-/** The names the report's header shows. */
+/** The names the report's header shows, in one statement (undefined when any of the three is missing). */
 export async function findReportNames(db: Db, ids: { programId: string; traineeId: string; supervisorId: string }) {
-  const [program] = await db.select({ name: programs.name }).from(programs).where(eq(programs.id, ids.programId))
-  const [trainee] = await db.select({ name: trainees.name }).from(trainees).where(eq(trainees.id, ids.traineeId))
-  const [supervisor] = await db.select({ name: supervisors.name }).from(supervisors).where(eq(supervisors.id, ids.supervisorId))
-  return { program: program?.name, trainee: trainee?.name, supervisor: supervisor?.name }
+  const [names] = await db.select({ program: programs.name, trainee: trainees.name, supervisor: supervisors.name })
+    .from(programs)
+    .innerJoin(trainees, eq(trainees.id, ids.traineeId))
+    .innerJoin(supervisors, eq(supervisors.id, ids.supervisorId))
+    .where(eq(programs.id, ids.programId))
+  return names
 }
 
 export interface TrendObservation {
@@ -25,7 +27,7 @@ export async function listTrendObservations(
   db: Db, scope: SQL | undefined,
   upTo: { traineeId: string; programId: string; sessionDate: string; createdAt: Date }, limit: number
 ): Promise<TrendObservation[]> {
-  const rows = await db.select({ id: observations.id, rubricVersionId: observations.rubricVersionId })
+  const recent = db.select({ id: observations.id, rubricVersionId: observations.rubricVersionId, sessionDate: observations.sessionDate, createdAt: observations.createdAt })
     .from(observations)
     .where(and(
       scope,
@@ -39,12 +41,20 @@ export async function listTrendObservations(
     ))
     .orderBy(desc(observations.sessionDate), desc(observations.createdAt))
     .limit(limit)
-  if (rows.length === 0) return []
-  const scores = await db.select({ observationId: observationScores.observationId, criterionKey: observationScores.criterionKey, levelValue: observationScores.levelValue })
-    .from(observationScores)
-    .where(inArray(observationScores.observationId, rows.map((r) => r.id)))
-    .orderBy(asc(observationScores.criterionKey))
-  const byId = new Map(rows.map((r) => [r.id, { ...r, levels: new Map<string, number | null>() }]))
-  for (const s of scores) byId.get(s.observationId)?.levels.set(s.criterionKey, s.levelValue)
-  return rows.reverse().map((r) => byId.get(r.id)!)
+    .as('recent')
+  // The observations and their scores in one statement: oldest first, a row per score (one without scores for an empty observation).
+  const rows = await db.select({
+    id: recent.id, rubricVersionId: recent.rubricVersionId,
+    criterionKey: observationScores.criterionKey, levelValue: observationScores.levelValue
+  })
+    .from(recent)
+    .leftJoin(observationScores, eq(observationScores.observationId, recent.id))
+    .orderBy(asc(recent.sessionDate), asc(recent.createdAt), asc(observationScores.criterionKey))
+  const byId = new Map<string, TrendObservation>()
+  for (const r of rows) {
+    let trend = byId.get(r.id)
+    if (!trend) byId.set(r.id, trend = { id: r.id, rubricVersionId: r.rubricVersionId, levels: new Map() })
+    if (r.criterionKey !== null) trend.levels.set(r.criterionKey, r.levelValue)
+  }
+  return [...byId.values()]
 }

@@ -29,7 +29,7 @@ export async function getFeedbackReportData(db: Db, ctx: RequestContext, id: str
     const rubric = await getPinnedRubric(tx, row.rubricVersionId)
     const record = await getRubricVersionById(tx, row.rubricVersionId)
     const names = await findReportNames(tx, row)
-    if (!rubric || !record || !names.program || !names.trainee || !names.supervisor) throw ERRORS.internal()
+    if (!rubric || !record || !names) throw ERRORS.internal()
     const trend = await listTrendObservations(tx, scope, row, TREND_SESSIONS)
     const rubrics = await getPinnedRubrics(tx, trend.map((t) => t.rubricVersionId))
     await recordAudit(tx, ctx, {
@@ -38,7 +38,7 @@ export async function getFeedbackReportData(db: Db, ctx: RequestContext, id: str
     return buildFeedbackData({
       view: toView(row, contentOf(row, found.scores), rubric),
       definition: record.definition,
-      names: { program: names.program, trainee: names.trainee, supervisor: names.supervisor },
+      names,
       trend, rubrics, generatedAt: now
     })
   })
