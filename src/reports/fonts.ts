@@ -18,7 +18,7 @@ let parsed: Record<Face, fontkit.Font> | undefined
 
 function load(file: string): fontkit.Font {
   const path = require.resolve(`dejavu-fonts-ttf/ttf/${file}`)
-  return withSharedLayout(fontkit.create(readFileSync(path)) as fontkit.Font)
+  return sharedLayoutFace(fontkit.create(readFileSync(path)) as fontkit.Font)
 }
 
 /** Words shaped per face and kept for every later document (a report uses a few hundred). */
@@ -30,10 +30,10 @@ export const SHAPED_WORDS_KEPT = 20_000
  * (headings, level names, descriptors), so the shaped runs are kept per process: the face handed
  * to pdfkit is the parsed font with a `layout()` that answers from this cache. pdfkit scales the
  * positions of a run in place, so each answer is a fresh copy of the positions around the shared
- * glyphs. The cache is emptied when it reaches SHAPED_WORDS_KEPT words, so memory stays bounded
+ * glyphs. The cache is emptied when it reaches `keep` words, so memory stays bounded
  * whatever text comes in.
  */
-function withSharedLayout(font: fontkit.Font): fontkit.Font {
+export function sharedLayoutFace(font: fontkit.Font, keep = SHAPED_WORDS_KEPT): fontkit.Font {
   const shaped = new Map<string, fontkit.GlyphRun>()
   const face = Object.create(font) as fontkit.Font
   face.layout = (text: string | fontkit.Glyph[], ...rest: unknown[]) => {
@@ -43,7 +43,7 @@ function withSharedLayout(font: fontkit.Font): fontkit.Font {
     }
     let run = shaped.get(text)
     if (!run) {
-      if (shaped.size >= SHAPED_WORDS_KEPT) shaped.clear()
+      if (shaped.size >= keep) shaped.clear()
       run = font.layout(text)
       shaped.set(text, run)
     }
