@@ -19,7 +19,8 @@ export const APP_JS = `(() => {
   form.addEventListener('change', () => { dirty = true })
   form.addEventListener('submit', () => { leaving = true })
   window.addEventListener('beforeunload', (event) => {
-    if (dirty && !leaving) { event.preventDefault(); event.returnValue = '' }
+    // A save still on its way counts as unsaved: leaving now could cancel it.
+    if ((dirty || saving) && !leaving) { event.preventDefault(); event.returnValue = '' }
   })
   async function save () {
     if (!dirty || saving || stopped || leaving) return
@@ -28,7 +29,8 @@ export const APP_JS = `(() => {
     const data = new URLSearchParams(new FormData(form))
     data.set('action', 'autosave')
     try {
-      const res = await fetch(form.action, { method: 'POST', body: data, headers: { accept: 'application/json' }, credentials: 'same-origin' })
+      // form.action would be the buttons named "action" (a form's controls shadow its properties).
+      const res = await fetch(form.getAttribute('action') || location.href, { method: 'POST', body: data, headers: { accept: 'application/json' }, credentials: 'same-origin' })
       const body = await res.json().catch(() => ({}))
       if (res.ok && body.saved) {
         let revision = form.querySelector('input[name=revision]')
