@@ -4,10 +4,15 @@ import { monthsBefore, type EligibilityArea } from './evaluate.ts'
 
 /**
  * Eligibility of many trainees in one statement: each rule becomes a column of "actual" values
- * computed over all trainees at once (aggregates over the counted observations, window functions
- * for "the latest K"), then a met flag per rule and the number of unmet rules. No query per trainee.
- * Rules about levels read each observation's summary (observation_summaries, kept by a trigger),
- * not its score rows: a tenth of the rows, and no join with the largest table.
+ * computed over all trainees at once, then a met flag per rule and the number of unmet rules. No
+ * query per trainee. Rules about levels read each observation's summary (observation_summaries,
+ * kept by a trigger), not its score rows: a tenth of the rows, and no join with the largest table.
+ *
+ * What is sorted stays narrow: the one sort (numbering each trainee's observations newest first)
+ * carries only the columns every rule needs, so it stays in memory at tens of thousands of
+ * trainees; the area scores (a jsonb per observation) are joined in for the latest K only.
+ * Counts and sums are hash aggregates by trainee, and distinct counts first take the distinct
+ * pairs by hashing, so neither sorts the observations again.
  * The meaning of each rule is the one evaluate.ts spells out; the tests hold the two to each other.
  */
 export interface EligibilityScope {
@@ -26,12 +31,12 @@ interface RuleColumn { ctes: SQL[]; actual: SQL; met: (actual: SQL) => SQL }
 
 const atLeast = (required: number) => (actual: SQL) => sql`coalesce(${actual} >= ${required}, false)`
 
-function ruleColumn(rule: Rule, i: number, areaCount: number, criterionKeys: string[]): RuleColumn {
+function ruleColumn(rule: Rule, i: number, areas: EligibilityArea[], criterionKeys: string[]): RuleColumn {
   const cte = sql.raw(`r${i}`)
   switch (rule.kind) {
     case 'minObservations': return { ctes: [], actual: sql`coalesce(agg.n, 0)`, met: atLeast(rule.count) }
-    case 'minSupervisors': return { ctes: [], actual: sql`coalesce(agg.supervisors, 0)`, met: atLeast(rule.count) }
-    case 'minSettings': return { ctes: [], actual: sql`coalesce(agg.settings, 0)`, met: atLeast(rule.count) }
+    case 'minSupervisors': return { ctes: [], actual: sql`coalesce(supervisors.n, 0)`, met: atLeast(rule.count) }
+    case 'minSettings': return { ctes: [], actual: sql`coalesce(settings.n, 0)`, met: atLeast(rule.count) }
     case 'minMinutes': return { ctes: [], actual: sql`coalesce(agg.minutes, 0)`, met: atLeast(rule.minutes) }
     case 'window': return { ctes: [], actual: sql`coalesce(agg.n, 0)`, met: atLeast(1) }
     case 'allAcknowledged': return { ctes: [], actual: sql`coalesce(agg.unacknowledged, 0)`, met: (a) => sql`${a} = 0` }
@@ -39,16 +44,16 @@ function ruleColumn(rule: Rule, i: number, areaCount: number, criterionKeys: str
       ctes: [sql`${cte} as (select trainee_id, count(*)::int as actual from counted where modality = ${rule.modality} group by trainee_id)`],
       actual: sql`coalesce(${cte}.actual, 0)`, met: atLeast(rule.count)
     }
-    case 'areaMeans': return {
-      // Each observation's area scores, as its own summary computed them; their mean per area, rounded.
-      ctes: [sql`${cte} as (
-        select trainee_id, case when count(*) = ${areaCount} then min(mean) end as actual from (
-          select c.trainee_id, e.key as area_key, round(avg(e.value::numeric), 2) as mean
-          from counted c cross join lateral jsonb_each_text(c.area_scores) e
-          where c.rn <= ${rule.latest}
-          group by c.trainee_id, e.key
-        ) per_area group by trainee_id)`],
-      actual: sql`${cte}.actual`, met: (a) => sql`coalesce(${a} >= ${rule.minLevel}, false)`
+    case 'areaMeans': {
+      // Each area's mean over the latest K observations' area scores (as their summaries computed
+      // them), rounded; the rule looks at the lowest, and at none when an area has no score at all.
+      const means = areas.map((a) => sql`round(avg((area_scores ->> ${a.key}::text)::numeric), 2)`)
+      return {
+        ctes: [sql`${cte} as (
+          select c.trainee_id, case when ${sql.join(means.map((m) => sql`${m} is not null`), sql` and `)} then least(${sql.join(means, sql`, `)}) end as actual
+          from counted c join observation_summaries sm on sm.observation_id = c.id where c.rn <= ${rule.latest} group by c.trainee_id)`],
+        actual: sql`${cte}.actual`, met: (a) => sql`coalesce(${a} >= ${rule.minLevel}, false)`
+      }
     }
     case 'criterionFloor': return {
       ctes: [sql`${cte} as (
@@ -74,7 +79,7 @@ export function evaluatedCte(rules: Rule[], areas: EligibilityArea[], scope: Eli
   const observationFilter = sql`o.program_id = ${scope.programId} and o.status <> 'draft' and o.session_date <= ${scope.asOf}::date
         ${since === null ? sql`` : sql`and o.session_date > ${since}::date`}`
   const criterionKeys = areas.flatMap((a) => a.criteria.map((c) => c.key))
-  const columns = rules.map((rule, i) => ruleColumn(rule, i, areas.length, criterionKeys))
+  const columns = rules.map((rule, i) => ruleColumn(rule, i, areas, criterionKeys))
   const joins = columns.flatMap((c, i) => (c.ctes.length > 0 ? [sql.raw(` left join r${i} on r${i}.trainee_id = st.id`)] : []))
   const mets = columns.map((c) => c.met(c.actual))
   return sql`
@@ -86,24 +91,27 @@ export function evaluatedCte(rules: Rule[], areas: EligibilityArea[], scope: Eli
         ${scope.traineeIds === undefined ? sql`` : sql`and t.id = any(${`{${scope.traineeIds.join(',')}}`}::uuid[])`}
     ),
     counted as (
-      select o.id, o.trainee_id, o.supervisor_id, o.modality, btrim(o.setting) as setting, o.duration_minutes, o.status,
-        sm.min_level, sm.scored_criteria, sm.area_scores, sm.scored_mask,
+      select o.id, o.trainee_id, o.supervisor_id, o.modality, btrim(o.setting) as setting, o.duration_minutes, o.status, sm.min_level,
+        ${criterionKeys.length <= MASK_BITS ? sql`sm.scored_mask` : sql`sm.scored_criteria`},
         row_number() over (partition by o.trainee_id order by o.session_date desc, o.id desc) as rn
       from observations o join scope_trainees st on st.id = o.trainee_id
       left join observation_summaries sm on sm.observation_id = o.id
       where ${observationFilter}
     ),
     agg as (
-      select trainee_id, count(*)::int as n, count(distinct supervisor_id)::int as supervisors, count(distinct setting)::int as settings,
-        sum(duration_minutes)::int as minutes, (count(*) filter (where status <> 'acknowledged'))::int as unacknowledged
+      select trainee_id, count(*)::int as n, sum(duration_minutes)::int as minutes,
+        (count(*) filter (where status <> 'acknowledged'))::int as unacknowledged
       from counted group by trainee_id
     ),
+    supervisors as (select trainee_id, count(*)::int as n from (select distinct trainee_id, supervisor_id from counted) d group by trainee_id),
+    settings as (select trainee_id, count(*)::int as n from (select distinct trainee_id, setting from counted) d group by trainee_id),
     ${sql.join(columns.flatMap((c) => c.ctes).map((c) => sql`${c},`), sql` `)}
     evaluated as (
       select st.id as trainee_id, st.name, st.cohort_id,
         ${sql.join(columns.map((c, i) => sql`${c.actual} as ${sql.raw(`actual_${i}`)}`), sql`, `)},
         (${sql.join(mets.map((m) => sql`(not ${m})::int`), sql` + `)}) as unmet,
         array_remove(array[${sql.join(mets.map((m, i) => sql`case when not ${m} then ${i}::int end`), sql`, `)}], null) as unmet_rules
-      from scope_trainees st left join agg on agg.trainee_id = st.id${sql.join(joins, sql``)}
+      from scope_trainees st left join agg on agg.trainee_id = st.id
+        left join supervisors on supervisors.trainee_id = st.id left join settings on settings.trainee_id = st.id${sql.join(joins, sql``)}
     )`
 }
