@@ -9,10 +9,9 @@ import { monthsBefore, type EligibilityArea } from './evaluate.ts'
  * kept by a trigger), not its score rows: a tenth of the rows, and no join with the largest table.
  *
  * What is sorted stays narrow: the one sort (numbering each trainee's observations newest first)
- * carries only the columns every rule needs, so it stays in memory at tens of thousands of
- * trainees; the area scores (a jsonb per observation) are joined in for the latest K only.
- * Counts and sums are hash aggregates by trainee, and distinct counts first take the distinct
- * pairs by hashing, so neither sorts the observations again.
+ * carries only the columns the rules need, and the area scores (a jsonb per observation) are joined
+ * in for the latest K only. Every other figure comes from one hash aggregate by trainee, distinct
+ * counts included (over each trainee's own few dozen values), so nothing sorts the observations again.
  * The meaning of each rule is the one evaluate.ts spells out; the tests hold the two to each other.
  */
 export interface EligibilityScope {
@@ -27,22 +26,28 @@ export interface EligibilityScope {
 /** Rubrics of up to this many criteria are checked with the summary's bitmask (integer arithmetic), larger ones with its array. */
 const MASK_BITS = 63
 
-interface RuleColumn { ctes: SQL[]; actual: SQL; met: (actual: SQL) => SQL }
+/**
+ * A rule's column: its actual value (`actual`, an expression over the joined CTEs) and whether it is
+ * met. `perTrainee` is an aggregate computed in the one pass over the counted observations (as
+ * agg.r<i>); `ctes` are statements of its own, for what that pass cannot see.
+ */
+interface RuleColumn { perTrainee?: SQL; ctes: SQL[]; actual: SQL; met: (actual: SQL) => SQL }
 
 const atLeast = (required: number) => (actual: SQL) => sql`coalesce(${actual} >= ${required}, false)`
 
 function ruleColumn(rule: Rule, i: number, areas: EligibilityArea[], criterionKeys: string[]): RuleColumn {
   const cte = sql.raw(`r${i}`)
+  const own = sql.raw(`agg.r${i}`)
   switch (rule.kind) {
     case 'minObservations': return { ctes: [], actual: sql`coalesce(agg.n, 0)`, met: atLeast(rule.count) }
-    case 'minSupervisors': return { ctes: [], actual: sql`coalesce(supervisors.n, 0)`, met: atLeast(rule.count) }
-    case 'minSettings': return { ctes: [], actual: sql`coalesce(settings.n, 0)`, met: atLeast(rule.count) }
+    case 'minSupervisors': return { ctes: [], actual: sql`coalesce(agg.supervisors, 0)`, met: atLeast(rule.count) }
+    case 'minSettings': return { ctes: [], actual: sql`coalesce(agg.settings, 0)`, met: atLeast(rule.count) }
     case 'minMinutes': return { ctes: [], actual: sql`coalesce(agg.minutes, 0)`, met: atLeast(rule.minutes) }
     case 'window': return { ctes: [], actual: sql`coalesce(agg.n, 0)`, met: atLeast(1) }
     case 'allAcknowledged': return { ctes: [], actual: sql`coalesce(agg.unacknowledged, 0)`, met: (a) => sql`${a} = 0` }
     case 'minModality': return {
-      ctes: [sql`${cte} as (select trainee_id, count(*)::int as actual from counted where modality = ${rule.modality} group by trainee_id)`],
-      actual: sql`coalesce(${cte}.actual, 0)`, met: atLeast(rule.count)
+      perTrainee: sql`(count(*) filter (where modality = ${rule.modality}))::int`, ctes: [],
+      actual: sql`coalesce(${own}, 0)`, met: atLeast(rule.count)
     }
     case 'areaMeans': {
       // Each area's mean over the latest K observations' area scores (as their summaries computed
@@ -56,18 +61,15 @@ function ruleColumn(rule: Rule, i: number, areas: EligibilityArea[], criterionKe
       }
     }
     case 'criterionFloor': return {
-      ctes: [sql`${cte} as (
-        select trainee_id, min(min_level) as actual from counted where rn <= ${rule.latest} group by trainee_id)`],
-      actual: sql`${cte}.actual`, met: (a) => sql`coalesce(${a} >= ${rule.minLevel}, false)`
+      perTrainee: sql`min(min_level) filter (where rn <= ${rule.latest})`, ctes: [],
+      actual: own, met: (a) => sql`coalesce(${a} >= ${rule.minLevel}, false)`
     }
     case 'everyCriterionObserved': return {
-      // Per trainee, how often each criterion was scored; the rule looks at the least scored one.
-      ctes: [sql`${cte} as (
-        select trainee_id, least(${sql.join(criterionKeys.map((k, bit) => (criterionKeys.length <= MASK_BITS
-          ? sql`sum(((scored_mask >> ${sql.raw(String(bit))}) & 1)::int)`
-          : sql`sum((scored_criteria @> array[${k}]::text[])::int)`)), sql`, `)})::int as actual
-        from counted group by trainee_id)`],
-      actual: sql`coalesce(${cte}.actual, 0)`, met: atLeast(rule.times)
+      // How often each criterion was scored; the rule looks at the least scored one.
+      perTrainee: sql`least(${sql.join(criterionKeys.map((k, bit) => (criterionKeys.length <= MASK_BITS
+        ? sql`sum(((scored_mask >> ${sql.raw(String(bit))}) & 1)::int)`
+        : sql`sum((scored_criteria @> array[${k}]::text[])::int)`)), sql`, `)})::int`,
+      ctes: [], actual: sql`coalesce(${own}, 0)`, met: atLeast(rule.times)
     }
   }
 }
@@ -99,19 +101,21 @@ export function evaluatedCte(rules: Rule[], areas: EligibilityArea[], scope: Eli
       where ${observationFilter}
     ),
     agg as (
+      -- One pass over the counted observations for every per-trainee figure. A trainee has a few
+      -- dozen observations, so the distinct counts are taken over each trainee's own small array.
       select trainee_id, count(*)::int as n, sum(duration_minutes)::int as minutes,
-        (count(*) filter (where status <> 'acknowledged'))::int as unacknowledged
+        (count(*) filter (where status <> 'acknowledged'))::int as unacknowledged,
+        (select count(distinct s) from unnest(array_agg(supervisor_id)) s)::int as supervisors,
+        (select count(distinct s) from unnest(array_agg(setting)) s)::int as settings
+        ${sql.join(columns.flatMap((c, i) => (c.perTrainee ? [sql`, ${c.perTrainee} as ${sql.raw(`r${i}`)}`] : [])), sql``)}
       from counted group by trainee_id
     ),
-    supervisors as (select trainee_id, count(*)::int as n from (select distinct trainee_id, supervisor_id from counted) d group by trainee_id),
-    settings as (select trainee_id, count(*)::int as n from (select distinct trainee_id, setting from counted) d group by trainee_id),
     ${sql.join(columns.flatMap((c) => c.ctes).map((c) => sql`${c},`), sql` `)}
     evaluated as (
       select st.id as trainee_id, st.name, st.cohort_id,
         ${sql.join(columns.map((c, i) => sql`${c.actual} as ${sql.raw(`actual_${i}`)}`), sql`, `)},
         (${sql.join(mets.map((m) => sql`(not ${m})::int`), sql` + `)}) as unmet,
         array_remove(array[${sql.join(mets.map((m, i) => sql`case when not ${m} then ${i}::int end`), sql`, `)}], null) as unmet_rules
-      from scope_trainees st left join agg on agg.trainee_id = st.id
-        left join supervisors on supervisors.trainee_id = st.id left join settings on settings.trainee_id = st.id${sql.join(joins, sql``)}
+      from scope_trainees st left join agg on agg.trainee_id = st.id${sql.join(joins, sql``)}
     )`
 }
