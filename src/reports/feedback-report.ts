@@ -1,3 +1,4 @@
+import { modalityLabel } from '../lib/modality.ts'
 import { levelBarChart, type ScaleLevel } from './charts.ts'
 import { createReportDocument, finishReport, type Doc, type ReportMeta } from './document.ts'
 import { callout, ensureSpace, fieldGrid, gap, heading, labelled, paragraph, subheading, titleBlock } from './layout.ts'
@@ -52,7 +53,6 @@ export interface FeedbackReportData {
 
 export const CONFIDENTIAL = 'Confidential: prepared for the trainee and their training provider. Do not share without consent.'
 
-export const MODALITY: Record<string, string> = { in_person: 'In person', video: 'Video', audio: 'Audio', simulated: 'Simulated' }
 
 export function feedbackMeta(data: FeedbackReportData): ReportMeta {
   return {
@@ -76,7 +76,7 @@ function header(doc: Doc, d: FeedbackReportData): void {
     ['Supervisor', d.supervisor],
     ['Session date', d.sessionDate + (d.durationMinutes ? ` · ${d.durationMinutes} min` : '')],
     ['Setting', d.setting],
-    ['Modality', MODALITY[d.modality] ?? d.modality],
+    ['Modality', modalityLabel(d.modality)],
     ['Rubric', `${d.rubric.title} (${d.rubric.key} v${d.rubric.version})`]
   ])
 }

@@ -1,6 +1,7 @@
 import { trendChart, type ScaleLevel } from './charts.ts'
 import { createReportDocument, finishReport, type Doc, type ReportMeta } from './document.ts'
-import { CONFIDENTIAL, MODALITY, nearestLevel } from './feedback-report.ts'
+import { modalityLabel } from '../lib/modality.ts'
+import { CONFIDENTIAL, nearestLevel } from './feedback-report.ts'
 import { fieldGrid, gap, heading, paragraph, subheading, titleBlock } from './layout.ts'
 import { table, type TableRow } from './table.ts'
 import { COLOR, SIZE } from './theme.ts'
@@ -175,7 +176,7 @@ function history(doc: Doc, d: ProgressReportData): void {
   heading(doc, 'Every submitted observation', 80)
   const areaColumns = areaHeaders(doc, d)
   const rows = d.observations.map((o, i): TableRow => [
-    String(i + 1), o.sessionDate, o.supervisor, `${o.setting} · ${MODALITY[o.modality] ?? o.modality}`, String(o.durationMinutes),
+    String(i + 1), o.sessionDate, o.supervisor, `${o.setting} · ${modalityLabel(o.modality)}`, String(o.durationMinutes),
     ...o.areaScores.map(score),
     { text: score(o.overall), face: 'bold' },
     o.acknowledged ? 'Yes' : { text: 'Not yet', color: COLOR.warning }

@@ -6,9 +6,10 @@ import { createdAt, id, updatedAt } from './columns.ts'
 import { rubricVersions } from './rubrics.ts'
 import { programs, supervisors, trainees } from './structure.ts'
 import { accounts } from './accounts.ts'
+import { MODALITIES } from '../../lib/modality.ts'
 
 export const observationStatus = pgEnum('observation_status', ['draft', 'submitted', 'acknowledged'])
-export const modality = pgEnum('modality', ['in_person', 'video', 'audio', 'simulated'])
+export const modality = pgEnum('modality', MODALITIES)
 export const revisionKind = pgEnum('revision_kind', ['created', 'draft_saved', 'submitted', 'amended', 'acknowledged'])
 
 /** The current state of an observation; every state it ever had is in observation_revisions. */

@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox'
+import { MODALITIES, type Modality } from '../../lib/modality.ts'
 import { Uuid } from '../../lib/schemas.ts'
 
 /**
@@ -9,7 +10,7 @@ import { Uuid } from '../../lib/schemas.ts'
 const Count = (description: string) => Type.Integer({ minimum: 1, maximum: 1000, description })
 const Latest = Type.Integer({ minimum: 1, maximum: 100, description: 'How many of the trainee\'s latest observations the rule looks at.' })
 const Level = (description: string) => Type.Number({ minimum: 0, maximum: 100, description })
-const ModalityValue = Type.Union([Type.Literal('in_person'), Type.Literal('video'), Type.Literal('audio'), Type.Literal('simulated')])
+const ModalityValue = Type.Unsafe<Modality>(Type.Union(MODALITIES.map((m) => Type.Literal(m))))
 
 export const RuleSchemas = {
   minObservations: Type.Object({ kind: Type.Literal('minObservations'), count: Count('At least this many observations.') }, { additionalProperties: false }),

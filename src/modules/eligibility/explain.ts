@@ -1,8 +1,8 @@
+import { MODALITY_IN_SENTENCE } from '../../lib/modality.ts'
 import type { Rule } from './eligibility-schemas.ts'
 import { monthsBefore } from './evaluate.ts'
 
 /** Rules and what they still need, in the words a coordinator would use with the trainee. */
-const MODALITY: Record<string, string> = { in_person: 'in-person', video: 'video', audio: 'audio', simulated: 'simulated' }
 const ORDINALS = ['first', 'second', 'third', 'fourth', 'fifth', 'sixth', 'seventh', 'eighth', 'ninth', 'tenth']
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`
@@ -12,7 +12,7 @@ export function describeRule(rule: Rule, asOf: string): string {
   switch (rule.kind) {
     case 'minObservations': return `At least ${plural(rule.count, 'submitted observation')}`
     case 'minSupervisors': return `Observed by at least ${plural(rule.count, 'different supervisor')}`
-    case 'minModality': return `At least ${plural(rule.count, `${MODALITY[rule.modality]} observation`)}`
+    case 'minModality': return `At least ${plural(rule.count, `${MODALITY_IN_SENTENCE[rule.modality]} observation`)}`
     case 'minSettings': return `Observed in at least ${plural(rule.count, 'different setting')}`
     case 'minMinutes': return `At least ${plural(rule.minutes, 'minute')} of observed practice`
     case 'areaMeans': return `Every skill area averages ${level(rule.minLevel)} or above over the latest ${plural(rule.latest, 'observation')}`
@@ -34,7 +34,7 @@ export function missingSentence(rule: Rule, actual: number | null, detail: strin
         ? `Needs 1 more observation by a ${ORDINALS[have] ?? `${have + 1}th`} supervisor.`
         : `Needs observations by ${short} more supervisors (has ${have} of ${rule.count}).`
     }
-    case 'minModality': return `Needs ${plural(rule.count - have, `more ${MODALITY[rule.modality]} observation`)} (has ${have} of ${rule.count}).`
+    case 'minModality': return `Needs ${plural(rule.count - have, `more ${MODALITY_IN_SENTENCE[rule.modality]} observation`)} (has ${have} of ${rule.count}).`
     case 'minSettings': return `Needs observations in ${plural(rule.count - have, 'more setting')} (has ${have} of ${rule.count}).`
     case 'minMinutes': return `Needs ${plural(rule.minutes - have, 'more minute')} of observed practice (has ${have} of ${rule.minutes}).`
     case 'areaMeans': return `Below ${level(rule.minLevel)} over the latest ${plural(rule.latest, 'observation')}: ${detail.join('; ')}.`

@@ -1,4 +1,5 @@
 import type { FieldProblem } from '../../errors.ts'
+import type { Modality } from '../../lib/modality.ts'
 import type { ObservationEdits, ScoreInput } from './observations-schemas.ts'
 import type { PinnedRubric } from './rubric-lookup.ts'
 
@@ -19,7 +20,7 @@ export interface Content {
   sessionDate: string
   durationMinutes: number
   setting: string
-  modality: 'in_person' | 'video' | 'audio' | 'simulated'
+  modality: Modality
   contextNote: string | null
   strengths: string | null
   areasForGrowth: string | null

@@ -1,12 +1,13 @@
 import { Type, type Static } from 'typebox'
 import { DateOnly, DateTime, Nullable, PageQuery, Uuid, Page } from '../../lib/schemas.ts'
+import { MODALITIES } from '../../lib/modality.ts'
 
 const Text = (maxLength: number, description?: string) =>
   Type.String({ maxLength, ...(description ? { description } : {}) })
 const NarrativeText = (description: string) => Nullable(Text(10_000, description))
 
 export const ObservationStatus = Type.Enum(['draft', 'submitted', 'acknowledged'])
-export const Modality = Type.Enum(['in_person', 'video', 'audio', 'simulated'])
+export const Modality = Type.Enum([...MODALITIES])
 export const RevisionKind = Type.Enum(['created', 'draft_saved', 'submitted', 'amended', 'acknowledged'])
 
 export const ScoreInput = Type.Object({

@@ -1,4 +1,5 @@
 import { html, type SafeHtml } from '../../lib/html.ts'
+import { MODALITIES, MODALITY_LABEL } from '../../lib/modality.ts'
 import type { RubricDefinition } from '../rubrics/rubric-schemas.ts'
 import { csrfField, fieldError, type PageContext } from './layout.ts'
 import type { FieldErrors, FormValues } from './observation-form-data.ts'
@@ -21,7 +22,6 @@ export interface ScoringForm {
   message?: SafeHtml
 }
 
-const MODALITIES: Array<[string, string]> = [['in_person', 'In person'], ['video', 'Video'], ['audio', 'Audio or phone'], ['simulated', 'Simulated (role play)']]
 
 const described = (id: string, errors: FieldErrors, hint?: string) => {
   const ids = [hint ? `${id}-hint` : null, errors[id] ? `${id}-error` : null].filter(Boolean).join(' ')
@@ -102,7 +102,7 @@ export function scoringForm(ctx: PageContext, f: ScoringForm): SafeHtml {
     ${input(f, 'setting', 'Setting', 'text', { required: true, hint: 'Where it took place, e.g. "hospice room" or "school counselling office".' })}
     <fieldset id="modality"${f.errors.modality ? html` aria-describedby="modality-error"` : ''}><legend>How the session took place</legend>
       ${fieldError('modality', f.errors.modality)}
-      <div class="choices">${MODALITIES.map(([value, label]) => html`<div class="choice"><input type="radio" id="modality-${value}" name="modality" value="${value}"${f.values.modality === value ? html` checked` : ''}><label for="modality-${value}">${label}</label></div>`)}</div>
+      <div class="choices">${MODALITIES.map((value) => [value, MODALITY_LABEL[value]] as const).map(([value, label]) => html`<div class="choice"><input type="radio" id="modality-${value}" name="modality" value="${value}"${f.values.modality === value ? html` checked` : ''}><label for="modality-${value}">${label}</label></div>`)}</div>
     </fieldset>
     ${textarea(f, 'contextNote', 'Context (optional)', 'Never a client\'s name: the context of the session only.')}
     ${f.definition.areas.map((area) => html`<h2>${area.title}</h2>${area.description ? html`<p class="hint">${area.description}</p>` : ''}${area.criteria.map((c) => criterion(f, c))}`)}

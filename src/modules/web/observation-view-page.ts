@@ -1,8 +1,8 @@
 import { html, type SafeHtml } from '../../lib/html.ts'
+import { modalityLabel } from '../../lib/modality.ts'
 import type { ObservationView } from '../observations/observations-schemas.ts'
 import { csrfField, type PageContext } from './layout.ts'
 
-const MODALITY: Record<string, string> = { in_person: 'In person', video: 'Video', audio: 'Audio or phone', simulated: 'Simulated' }
 const score = (v: number | null) => (v === null ? 'not scored' : v.toFixed(2))
 
 /** The scores of an observation as a summary: per area, overall, then every criterion. */
@@ -27,7 +27,7 @@ export function sessionDetails(view: ObservationView, names: { trainee: string; 
   return html`<dl class="summary">
     <dt>Trainee</dt><dd>${names.trainee}</dd>
     ${names.supervisor ? html`<dt>Supervisor</dt><dd>${names.supervisor}</dd>` : ''}
-    <dt>Session</dt><dd>${view.sessionDate}, ${view.durationMinutes} min, ${view.setting} (${MODALITY[view.modality] ?? view.modality})</dd>
+    <dt>Session</dt><dd>${view.sessionDate}, ${view.durationMinutes} min, ${view.setting} (${modalityLabel(view.modality)})</dd>
     <dt>Status</dt><dd>${view.status === 'draft' ? 'Draft' : view.status === 'submitted' ? 'Submitted' : 'Acknowledged by the trainee'}</dd>
   </dl>`
 }
