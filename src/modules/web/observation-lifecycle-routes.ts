@@ -14,10 +14,13 @@ import { observationPage, scoresSummary, sessionDetails } from './observation-vi
 import { pageContext, requireSignIn, sendPage, sessionContext } from './web-plugin.ts'
 
 
+/** The two names a page about an observation shows, in one statement. */
 async function names(app: FastifyInstance, view: ObservationView) {
-  const [t] = await app.db.select({ name: trainees.name }).from(trainees).where(eq(trainees.id, view.traineeId))
-  const [s] = await app.db.select({ name: supervisors.name }).from(supervisors).where(eq(supervisors.id, view.supervisorId))
-  return { trainee: t?.name ?? '', supervisor: s?.name }
+  const [row] = await app.db.select({ trainee: trainees.name, supervisor: supervisors.name })
+    .from(trainees)
+    .leftJoin(supervisors, eq(supervisors.id, view.supervisorId))
+    .where(eq(trainees.id, view.traineeId))
+  return { trainee: row?.trainee ?? '', supervisor: row?.supervisor ?? undefined }
 }
 
 /** Reviewing and submitting a draft, reading a submitted observation, acknowledging it, its PDF. */
