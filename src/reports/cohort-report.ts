@@ -1,4 +1,5 @@
 import type { CohortTraineeRow } from '../modules/reports/cohort-report-schemas.ts'
+import { ELIGIBILITY_LABEL } from '../lib/eligibility-labels.ts'
 import { levelBarChart, type ScaleLevel } from './charts.ts'
 import { createReportDocument, finishReport, type Doc, type ReportMeta } from './document.ts'
 import { nearestLevel } from './feedback-report.ts'
@@ -135,7 +136,8 @@ function perTrainee(doc: Doc, d: CohortReportData): void {
       { text: t.inactive ? `! ${t.name}` : t.name, face: 'bold', color: t.inactive ? COLOR.warning : COLOR.text },
       t.organization, String(t.observations), String(t.supervisors), t.lastObservationOn ?? '—',
       ...t.areaScores.map(score), { text: score(t.overall), face: 'bold' },
-      t.eligibility === 'eligible' ? { text: 'Eligible', face: 'bold', color: COLOR.accent } : t.eligibility === 'close' ? 'One rule short' : t.eligibility ? { text: 'Not yet', color: COLOR.muted } : '—'
+      t.eligibility === 'eligible' ? { text: ELIGIBILITY_LABEL.eligible, face: 'bold', color: COLOR.accent }
+        : t.eligibility === 'close' ? ELIGIBILITY_LABEL.close : t.eligibility ? { text: ELIGIBILITY_LABEL.not_eligible, color: COLOR.muted } : '—'
     ]),
     size: SIZE.tiny,
     emptyNote: 'No trainee matches.'

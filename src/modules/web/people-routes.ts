@@ -10,11 +10,11 @@ import { cohortCsvFileName, cohortCsvStream } from '../reports/cohort-report-csv
 import { getCohortReportData } from '../reports/cohort-report-pdf-service.ts'
 import { openCohortReport } from '../reports/cohort-report-service.ts'
 import { getProgressReportData } from '../reports/progress-report-service.ts'
+import { ELIGIBILITY_LABEL } from '../../lib/eligibility-labels.ts'
 import { page } from './layout.ts'
 import { pageContext, requireSignIn, sendPage, sessionContext } from './web-plugin.ts'
 
 const score = (v: number | null) => (v === null ? '—' : v.toFixed(2))
-const STATUS = { eligible: 'Eligible', close: 'One rule short', not_eligible: 'Not yet' } as const
 
 /** The trainee's observations, and the coordinator's cohorts with their trainees and reports. */
 export function peopleRoutes(app: FastifyInstance): void {
@@ -61,7 +61,7 @@ export function peopleRoutes(app: FastifyInstance): void {
           <th scope="col">Certificate</th><th scope="col">Progress</th></tr></thead>
         <tbody>${rows.map((r) => html`<tr><th scope="row">${r.name}${r.inactive ? html`<br><span class="muted">No observation in 30 days</span>` : ''}</th>
           <td class="num">${r.observations}</td>${r.areaScores.map((s) => html`<td class="num">${score(s)}</td>`)}
-          <td>${r.eligibility ? STATUS[r.eligibility] : html`<span class="muted">No rules</span>`}</td>
+          <td>${r.eligibility ? ELIGIBILITY_LABEL[r.eligibility] : html`<span class="muted">No rules</span>`}</td>
           <td><a href="/trainees/${r.traineeId}/progress.pdf">PDF<span class="visually-hidden"> progress report of ${r.name}</span></a></td></tr>`)}</tbody>
       </table></div>`
     return sendPage(reply, page(pageContext(request, '/cohorts'), `Cohort ${report.cohort.name}`, body))
