@@ -59,13 +59,16 @@ const decodeKept = new WeakSet<object>()
 /**
  * Embedding a subset decodes the outline of every glyph used (to find a composite glyph's parts),
  * for every document. The font's glyph objects are shared and its bytes never change, so each
- * glyph keeps its decoded outline after the first time.
+ * glyph keeps its decoded outline after the first time (the subset only reads it; the fonts have no
+ * variations, the one case where fontkit adjusts an outline's points).
  */
 function decodedOnce(glyph: fontkit.Glyph): fontkit.Glyph {
   if (decodeKept.has(glyph)) return glyph
   decodeKept.add(glyph)
   const g = glyph as Decodable
   const decode = g._decode
+  // fontkit's glyph decoder is internal: should a later version not have it, glyphs decode as they always did.
+  if (typeof decode !== 'function') return glyph
   let done = false
   let outline: unknown
   g._decode = function () {
