@@ -11,6 +11,7 @@ import type { ObservationView } from '../observations/observations-schemas.ts'
 import { getFeedbackReportData } from '../reports/feedback-report-service.ts'
 import { csrfField, notice, page } from './layout.ts'
 import { observationPage, scoresSummary, sessionDetails } from './observation-view-page.ts'
+import { openSupervisorDraft } from './supervisor-draft.ts'
 import { pageContext, requireSignIn, sendPage, sessionContext } from './web-plugin.ts'
 
 
@@ -39,12 +40,9 @@ export function observationLifecycleRoutes(app: FastifyInstance): void {
   }
 
   app.get('/observations/:id/review', { schema: { hide: true } }, async (request, reply) => {
-    const session = requireSignIn(request, reply, ['supervisor'])
-    if (!session) return reply
-    const { id } = request.params as { id: string }
-    const { view } = await getObservation(app.db, sessionContext(request, session.principal), id)
-    if (view.status !== 'draft') return reply.redirect(`/observations/${id}`, 303)
-    return sendPage(reply, await review(request, view))
+    const draft = await openSupervisorDraft(app, request, reply)
+    if (!draft) return reply
+    return sendPage(reply, await review(request, draft.view))
   })
 
   app.post('/observations/:id/submit', { schema: { hide: true } }, async (request, reply) => {

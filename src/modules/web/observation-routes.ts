@@ -8,7 +8,6 @@ import { toFieldProblems } from '../../plugins/errors.ts'
 import { bodyValidator } from '../../plugins/validation.ts'
 import type { RequestContext } from '../accounts/principal.ts'
 import { traineeScope } from '../access/access.ts'
-import { getObservation } from '../observations/observation-read-service.ts'
 import { CreateObservationBody, UpdateObservationBody } from '../observations/observations-schemas.ts'
 import { createObservation, updateDraft } from '../observations/observations-service.ts'
 import { getRubricVersionById } from '../rubrics/rubric-cache.ts'
@@ -16,6 +15,7 @@ import type { RubricDefinition } from '../rubrics/rubric-schemas.ts'
 import { notice, page } from './layout.ts'
 import { scoringForm } from './observation-form.ts'
 import { editsFromForm, errorsByField, formFromView, type FieldErrors, type FormValues } from './observation-form-data.ts'
+import { openSupervisorDraft } from './supervisor-draft.ts'
 import { pageContext, requireSignIn, sendPage, sessionContext } from './web-plugin.ts'
 
 const validateCreate = bodyValidator(CreateObservationBody)
@@ -92,12 +92,10 @@ export function observationRoutes(app: FastifyInstance): void {
   })
 
   app.get('/observations/:id/edit', { schema: { hide: true } }, async (request, reply) => {
-    const session = requireSignIn(request, reply, ['supervisor'])
-    if (!session) return reply
-    const { id } = request.params as { id: string }
-    const { view } = await getObservation(app.db, sessionContext(request, session.principal), id)
-    if (view.status !== 'draft') return reply.redirect(`/observations/${id}`, 303)
-    const found = await traineeForScoring(app, sessionContext(request, session.principal), view.traineeId)
+    const draft = await openSupervisorDraft(app, request, reply)
+    if (!draft) return reply
+    const { ctx, id, view } = draft
+    const found = await traineeForScoring(app, ctx, view.traineeId)
     const rubric = await getRubricVersionById(app.db, view.rubric.id)
     if (!found || !rubric) return sendPage(reply, page(pageContext(request), 'Not found', html`<p>This draft is not yours to edit.</p>`), 404)
     const saved = (request.query as { saved?: string }).saved === '1'
@@ -108,12 +106,9 @@ export function observationRoutes(app: FastifyInstance): void {
   })
 
   app.post('/observations/:id/edit', { schema: { hide: true } }, async (request, reply) => {
-    const session = requireSignIn(request, reply, ['supervisor'])
-    if (!session) return reply
-    const ctx = sessionContext(request, session.principal)
-    const { id } = request.params as { id: string }
-    const { view } = await getObservation(app.db, ctx, id)
-    if (view.status !== 'draft') return reply.redirect(`/observations/${id}`, 303)
+    const draft = await openSupervisorDraft(app, request, reply)
+    if (!draft) return reply
+    const { ctx, id, view } = draft
     const rubric = await getRubricVersionById(app.db, view.rubric.id)
     const found = await traineeForScoring(app, ctx, view.traineeId)
     if (!rubric || !found) return sendPage(reply, page(pageContext(request), 'Not found', html`<p>This draft is not yours to edit.</p>`), 404)
