@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm'
 import type { Rule } from '../src/modules/eligibility/eligibility-schemas.ts'
 import { listEvaluated, traineeObservations } from '../src/modules/eligibility/eligibility-repository.ts'
 import { evaluateRules } from '../src/modules/eligibility/evaluate.ts'
+import { eligibilityAreas } from '../src/modules/eligibility/eligibility-service.ts'
 import { buildTestApp } from './helpers/app.ts'
 import { AREAS } from './helpers/eligibility.ts'
 import { makeCohort, makeOrganization, makeProgram, makeRubricVersion, makeSupervisor, makeTrainee } from './helpers/factories.ts'
@@ -86,4 +87,56 @@ t.test('SQL and the rule code agree for every trainee and rule', async (t) => {
   t.equal(page.summary.eligible, 3, 'three strong histories are eligible')
   t.equal(page.summary.close, 1, 'and the one with an unacknowledged session is close')
   t.ok(new Set(page.rows.flatMap((r) => r.unmet_rules)).size >= 6, 'most rules are unmet for someone')
+})
+
+t.test('a rubric of more criteria than the summary bitmask holds is counted from the scored criteria, alike', async (t) => {
+  const { db } = await buildTestApp(t)
+  // 2 areas × 35 criteria: past the 63 the bitmask covers, so "every criterion observed" reads the arrays.
+  const definition = structuredClone(testRubric)
+  const levels = testRubric.areas[0]!.criteria[0]!.levels
+  definition.areas = ['calm', 'attune'].map((area) => ({
+    key: area, title: `Area ${area}`,
+    criteria: Array.from({ length: 35 }, (_, c) => ({ key: `${area}-${c}`, title: `Criterion ${area} ${c}`, allowNotObserved: true, levels }))
+  }))
+  const areas = eligibilityAreas(definition)
+  const keys = areas.flatMap((a) => a.criteria.map((c) => c.key))
+  const rules: Rule[] = [{ kind: 'everyCriterionObserved', times: 2 }, { kind: 'areaMeans', latest: 2, minLevel: 2.5 }, { kind: 'minObservations', count: 2 }]
+  const { version } = await makeRubricVersion(db, definition)
+  const program = await makeProgram(db, version.id)
+  const cohort = await makeCohort(db, program.id)
+  const org = await makeOrganization(db)
+  const supervisor = await makeSupervisor(db, org.id)
+  // Each history lists, per observation, the criteria (by position) left "not observed"; most lie
+  // past the 63rd, so whether a criterion is seen twice depends on what the bitmask cannot hold.
+  const histories: Array<Array<Set<number>>> = [
+    [new Set(), new Set()], // everything scored twice: met
+    [new Set([66]), new Set()], // criterion 67 scored once: unmet
+    [new Set([2]), new Set([69]), new Set()], // two criteria each left out once of three: met
+    [new Set([69]), new Set([69])] // the last criterion never scored: unmet
+  ]
+  const trainees = []
+  for (const [i, history] of histories.entries()) {
+    const trainee = await makeTrainee(db, org.id, cohort.id, { name: `Trainee ${i}` })
+    trainees.push(trainee)
+    for (const [k, missing] of history.entries()) {
+      const [row] = (await db.execute(sql`insert into observations
+        (trainee_id, supervisor_id, program_id, rubric_version_id, status, session_date, duration_minutes, setting, modality, submitted_at)
+        values (${trainee.id}, ${supervisor.id}, ${program.id}, ${version.id}, 'acknowledged', ${`2025-0${k + 1}-15`}, 45, 'Clinic', 'in_person', now())
+        returning id`) as unknown as { rows: Array<{ id: string }> }).rows
+      for (const [c, key] of keys.entries()) {
+        const level = missing.has(c) ? null : 2 + ((c + k + i) % 3)
+        await db.execute(sql`insert into observation_scores (observation_id, area_key, criterion_key, level_value, not_observed)
+          values (${row!.id}, ${key.split('-')[0]!}, ${key}, ${level}, ${level === null})`)
+      }
+    }
+  }
+  const asOf = '2025-06-30'
+  const page = await listEvaluated(db, rules, areas, { programId: program.id, asOf }, { limit: 10 })
+  t.equal(page.rows.length, histories.length)
+  for (const row of page.rows) {
+    const results = evaluateRules(rules, { areas, asOf }, await traineeObservations(db, row.trainee_id, program.id))
+    t.same(row.actuals, results.map((r) => r.actual), `${row.name}: the same actual value for every rule`)
+    t.same(row.unmet_rules, results.flatMap((r, i) => (r.met ? [] : [i])), `${row.name}: the same rules unmet`)
+  }
+  t.same(page.rows.map((r) => r.actuals[0]), [2, 1, 2, 0], 'the least scored criterion, counted past the 63rd')
 })

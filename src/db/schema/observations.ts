@@ -70,6 +70,31 @@ export const observationSummaries = pgTable('observation_summaries', {
   scoredMask: bigint('scored_mask', { mode: 'number' })
 })
 
+/**
+ * What eligibility reads of a trainee's submitted observations in a program, one row per trainee
+ * and program, kept by database triggers on observations and observation_summaries (so every writer
+ * keeps it current). Each array holds one entry per submitted or acknowledged observation, all in
+ * the same order, newest session first (then by id, descending). Evaluating a whole program reads
+ * one small row per trainee instead of sorting and grouping all of its observations, so its time
+ * grows in step with the number of trainees. Dates are kept, not counts: the window rule moves with
+ * the day of evaluation.
+ */
+export const traineeEvidence = pgTable('trainee_evidence', {
+  traineeId: uuid('trainee_id').notNull().references(() => trainees.id),
+  programId: uuid('program_id').notNull().references(() => programs.id),
+  sessionDates: date('session_dates', { mode: 'string' }).array().notNull().default(sql`'{}'::date[]`),
+  supervisorIds: uuid('supervisor_ids').array().notNull().default(sql`'{}'::uuid[]`),
+  modalities: modality('modalities').array().notNull().default(sql`'{}'::modality[]`),
+  /** Settings as eligibility compares them: trimmed. */
+  settings: text('settings').array().notNull().default(sql`'{}'::text[]`),
+  durations: integer('durations').array().notNull().default(sql`'{}'::integer[]`),
+  acknowledged: boolean('acknowledged').array().notNull().default(sql`'{}'::boolean[]`),
+  /** From each observation's summary; null where an observation has none. */
+  minLevels: integer('min_levels').array().notNull().default(sql`'{}'::integer[]`),
+  scoredMasks: bigint('scored_masks', { mode: 'number' }).array().notNull().default(sql`'{}'::bigint[]`),
+  areaScores: jsonb('area_scores').array().notNull().default(sql`'{}'::jsonb[]`)
+}, (t) => [primaryKey({ columns: [t.traineeId, t.programId] })])
+
 /** Append-only: every saved state of an observation, whole, with who made it and why. */
 export const observationRevisions = pgTable('observation_revisions', {
   observationId: uuid('observation_id').notNull().references(() => observations.id),

@@ -5,13 +5,11 @@ import { monthsBefore, type EligibilityArea } from './evaluate.ts'
 /**
  * Eligibility of many trainees in one statement: each rule becomes a column of "actual" values
  * computed over all trainees at once, then a met flag per rule and the number of unmet rules. No
- * query per trainee. Rules about levels read each observation's summary (observation_summaries,
- * kept by a trigger), not its score rows: a tenth of the rows, and no join with the largest table.
- *
- * What is sorted stays narrow: the one sort (numbering each trainee's observations newest first)
- * carries only the columns the rules need, and the area scores (a jsonb per observation) are joined
- * in for the latest K only. Every other figure comes from one hash aggregate by trainee, distinct
- * counts included (over each trainee's own few dozen values), so nothing sorts the observations again.
+ * query per trainee. Rules read each trainee's evidence row (trainee_evidence, kept by triggers):
+ * one row per trainee holding, newest first, what the rules need of each submitted observation, its
+ * levels included. A trainee's figures come from that row alone (the day's window applied to its
+ * dates), so the work is a fixed amount per trainee: no sort or hash table spans the whole program,
+ * and the time grows with the number of trainees, not faster.
  * The meaning of each rule is the one evaluate.ts spells out; the tests hold the two to each other.
  */
 export interface EligibilityScope {
@@ -28,14 +26,14 @@ const MASK_BITS = 63
 
 /**
  * A rule's column: its actual value (`actual`, an expression over the joined CTEs) and whether it is
- * met. `perTrainee` is an aggregate computed in the one pass over the counted observations (as
- * agg.r<i>); `ctes` are statements of its own, for what that pass cannot see.
+ * met. `perTrainee` is an aggregate over the trainee's counted observations (as agg.r<i>); `ctes`
+ * are statements of its own, for what the evidence row does not hold.
  */
 interface RuleColumn { perTrainee?: SQL; ctes: SQL[]; actual: SQL; met: (actual: SQL) => SQL }
 
 const atLeast = (required: number) => (actual: SQL) => sql`coalesce(${actual} >= ${required}, false)`
 
-function ruleColumn(rule: Rule, i: number, areas: EligibilityArea[], criterionKeys: string[]): RuleColumn {
+function ruleColumn(rule: Rule, i: number, areas: EligibilityArea[], criterionKeys: string[], observationFilter: SQL): RuleColumn {
   const cte = sql.raw(`r${i}`)
   const own = sql.raw(`agg.r${i}`)
   switch (rule.kind) {
@@ -52,24 +50,34 @@ function ruleColumn(rule: Rule, i: number, areas: EligibilityArea[], criterionKe
     case 'areaMeans': {
       // Each area's mean over the latest K observations' area scores (as their summaries computed
       // them), rounded; the rule looks at the lowest, and at none when an area has no score at all.
-      const means = areas.map((a) => sql`round(avg((area_scores ->> ${a.key}::text)::numeric), 2)`)
+      const means = areas.map((a) => sql`round(avg((area_scores ->> ${a.key}::text)::numeric) filter (where rn <= ${rule.latest}), 2)`)
       return {
-        ctes: [sql`${cte} as (
-          select c.trainee_id, case when ${sql.join(means.map((m) => sql`${m} is not null`), sql` and `)} then least(${sql.join(means, sql`, `)}) end as actual
-          from counted c join observation_summaries sm on sm.observation_id = c.id where c.rn <= ${rule.latest} group by c.trainee_id)`],
-        actual: sql`${cte}.actual`, met: (a) => sql`coalesce(${a} >= ${rule.minLevel}, false)`
+        perTrainee: sql`case when ${sql.join(means.map((m) => sql`${m} is not null`), sql` and `)} then least(${sql.join(means, sql`, `)}) end`,
+        ctes: [], actual: own, met: (a) => sql`coalesce(${a} >= ${rule.minLevel}, false)`
       }
     }
     case 'criterionFloor': return {
       perTrainee: sql`min(min_level) filter (where rn <= ${rule.latest})`, ctes: [],
       actual: own, met: (a) => sql`coalesce(${a} >= ${rule.minLevel}, false)`
     }
-    case 'everyCriterionObserved': return {
-      // How often each criterion was scored; the rule looks at the least scored one.
-      perTrainee: sql`least(${sql.join(criterionKeys.map((k, bit) => (criterionKeys.length <= MASK_BITS
-        ? sql`sum(((scored_mask >> ${sql.raw(String(bit))}) & 1)::int)`
-        : sql`sum((scored_criteria @> array[${k}]::text[])::int)`)), sql`, `)})::int`,
-      ctes: [], actual: sql`coalesce(${own}, 0)`, met: atLeast(rule.times)
+    case 'everyCriterionObserved': {
+      // How often each criterion was scored; the rule looks at the least scored one. The evidence row
+      // holds each observation's bitmask; a rubric of more criteria than it has bits is counted from
+      // the summaries' arrays instead, in a statement of its own.
+      if (criterionKeys.length <= MASK_BITS) {
+        return {
+          perTrainee: sql`least(${sql.join(criterionKeys.map((_, bit) => sql`sum(((scored_mask >> ${sql.raw(String(bit))}) & 1)::int)`), sql`, `)})::int`,
+          ctes: [], actual: sql`coalesce(${own}, 0)`, met: atLeast(rule.times)
+        }
+      }
+      return {
+        ctes: [sql`${cte} as (
+          select o.trainee_id, least(${sql.join(criterionKeys.map((k) => sql`sum((sm.scored_criteria @> array[${k}]::text[])::int)`), sql`, `)})::int as actual
+          from observations o join scope_trainees st on st.id = o.trainee_id
+          join observation_summaries sm on sm.observation_id = o.id
+          where ${observationFilter} group by o.trainee_id)`],
+        actual: sql`coalesce(${cte}.actual, 0)`, met: atLeast(rule.times)
+      }
     }
   }
 }
@@ -78,10 +86,10 @@ function ruleColumn(rule: Rule, i: number, areas: EligibilityArea[], criterionKe
 export function evaluatedCte(rules: Rule[], areas: EligibilityArea[], scope: EligibilityScope): SQL {
   const months = Math.min(...rules.flatMap((r) => (r.kind === 'window' ? [r.months] : [])))
   const since = Number.isFinite(months) ? monthsBefore(scope.asOf, months) : null
-  const observationFilter = sql`o.program_id = ${scope.programId} and o.status <> 'draft' and o.session_date <= ${scope.asOf}::date
-        ${since === null ? sql`` : sql`and o.session_date > ${since}::date`}`
+  const inWindow = (date: SQL) => sql`${date} <= ${scope.asOf}::date ${since === null ? sql`` : sql`and ${date} > ${since}::date`}`
+  const observationFilter = sql`o.program_id = ${scope.programId} and o.status <> 'draft' and ${inWindow(sql`o.session_date`)}`
   const criterionKeys = areas.flatMap((a) => a.criteria.map((c) => c.key))
-  const columns = rules.map((rule, i) => ruleColumn(rule, i, areas, criterionKeys))
+  const columns = rules.map((rule, i) => ruleColumn(rule, i, areas, criterionKeys, observationFilter))
   const joins = columns.flatMap((c, i) => (c.ctes.length > 0 ? [sql.raw(` left join r${i} on r${i}.trainee_id = st.id`)] : []))
   const mets = columns.map((c) => c.met(c.actual))
   return sql`
@@ -92,30 +100,28 @@ export function evaluatedCte(rules: Rule[], areas: EligibilityArea[], scope: Eli
         ${scope.organizationId === undefined ? sql`` : sql`and t.organization_id = ${scope.organizationId}`}
         ${scope.traineeIds === undefined ? sql`` : sql`and t.id = any(${`{${scope.traineeIds.join(',')}}`}::uuid[])`}
     ),
-    counted as (
-      select o.id, o.trainee_id, o.supervisor_id, o.modality, btrim(o.setting) as setting, o.duration_minutes, o.status, sm.min_level,
-        ${criterionKeys.length <= MASK_BITS ? sql`sm.scored_mask` : sql`sm.scored_criteria`},
-        row_number() over (partition by o.trainee_id order by o.session_date desc, o.id desc) as rn
-      from observations o join scope_trainees st on st.id = o.trainee_id
-      left join observation_summaries sm on sm.observation_id = o.id
-      where ${observationFilter}
-    ),
-    agg as (
-      -- One pass over the counted observations for every per-trainee figure. A trainee has a few
-      -- dozen observations, so the distinct counts are taken over each trainee's own small array.
-      select trainee_id, count(*)::int as n, sum(duration_minutes)::int as minutes,
-        (count(*) filter (where status <> 'acknowledged'))::int as unacknowledged,
-        (select count(distinct s) from unnest(array_agg(supervisor_id)) s)::int as supervisors,
-        (select count(distinct s) from unnest(array_agg(setting)) s)::int as settings
-        ${sql.join(columns.flatMap((c, i) => (c.perTrainee ? [sql`, ${c.perTrainee} as ${sql.raw(`r${i}`)}`] : [])), sql``)}
-      from counted group by trainee_id
-    ),
     ${sql.join(columns.flatMap((c) => c.ctes).map((c) => sql`${c},`), sql` `)}
     evaluated as (
       select st.id as trainee_id, st.name, st.cohort_id,
         ${sql.join(columns.map((c, i) => sql`${c.actual} as ${sql.raw(`actual_${i}`)}`), sql`, `)},
         (${sql.join(mets.map((m) => sql`(not ${m})::int`), sql` + `)}) as unmet,
         array_remove(array[${sql.join(mets.map((m, i) => sql`case when not ${m} then ${i}::int end`), sql`, `)}], null) as unmet_rules
-      from scope_trainees st left join agg on agg.trainee_id = st.id${sql.join(joins, sql``)}
+      from scope_trainees st
+      left join trainee_evidence te on te.trainee_id = st.id and te.program_id = ${scope.programId}
+      cross join lateral (
+        -- The trainee's own observations in the window, numbered newest first (the arrays' order);
+        -- a trainee without evidence has none, and still one row of figures.
+        select count(*)::int as n, sum(duration_minutes)::int as minutes,
+          (count(*) filter (where not acknowledged))::int as unacknowledged,
+          count(distinct supervisor_id)::int as supervisors, count(distinct setting)::int as settings
+          ${sql.join(columns.flatMap((c, i) => (c.perTrainee ? [sql`, ${c.perTrainee} as ${sql.raw(`r${i}`)}`] : [])), sql``)}
+        from (
+          select e.*, row_number() over (order by e.position) as rn
+          from unnest(te.session_dates, te.supervisor_ids, te.modalities, te.settings, te.durations, te.acknowledged,
+            te.min_levels, te.scored_masks, te.area_scores) with ordinality
+            as e(session_date, supervisor_id, modality, setting, duration_minutes, acknowledged, min_level, scored_mask, area_scores, position)
+          where ${inWindow(sql`e.session_date`)}
+        ) counted
+      ) agg${sql.join(joins, sql``)}
     )`
 }
