@@ -10,7 +10,8 @@ import type { Rule } from './eligibility-schemas.ts'
 /**
  * The set-based evaluation is one large analytical statement: JIT compilation would cost more
  * than it saves (it adds a second or more above the cost threshold), and the default work_mem
- * makes its hash tables spill to disk. Both are set for that statement's transaction only.
+ * makes the join of a large program's trainees and its ordering spill to disk. Both are set for
+ * that statement's transaction only.
  */
 async function evaluate<T>(db: Db, query: SQL): Promise<T[]> {
   return db.transaction(async (tx) => {
