@@ -1,13 +1,14 @@
 import t from 'tap'
 import type { Test } from 'tap'
-import { sql, type SQL } from 'drizzle-orm'
+import { sql } from 'drizzle-orm'
 import pg from 'pg'
 import type { App } from '../src/app.ts'
 import type { Db } from '../src/db/client.ts'
+import { rows } from '../src/db/rows.ts'
 import type { Modality } from '../src/lib/modality.ts'
 import { buildTestApp, client, type Client } from './helpers/app.ts'
 import { assign, makeAccount, makeSupervisor, makeTrainee, makeWorld, type World } from './helpers/factories.ts'
-import { completeScores, createObservation, ifMatch } from './helpers/observations.ts'
+import { completeScores, createObservation, ifMatch, insertObservation } from './helpers/observations.ts'
 
 /**
  * Certificate eligibility reads each trainee's evidence row (trainee_evidence), which triggers keep
@@ -56,10 +57,6 @@ const NO_EVIDENCE = asRow([])
 
 /** completeScores() under the test rubric: lowest level 2, criteria 1-3 scored, safety (3 + 4×3)/4. */
 const COMPLETE = { minLevel: 2, scoredMask: 0b111, areaScores: { safety: 3.75, listening: 2 } }
-
-async function rows<T>(db: Db, query: SQL): Promise<T[]> {
-  return (await db.execute(query) as unknown as { rows: T[] }).rows
-}
 
 /** Every evidence row, keyed "trainee/program"; read as JSON so both drivers return the same values. */
 async function evidenceRows(db: Db): Promise<Map<string, Evidence>> {
@@ -116,36 +113,11 @@ async function assertMatchesReference(t: Test, db: Db): Promise<number> {
   return expected.size
 }
 
-interface DirectObservation {
-  traineeId: string
-  supervisorId: string
-  programId: string
-  rubricVersionId: string
-  status: 'draft' | 'submitted' | 'acknowledged'
-  sessionDate: string
-  duration: number
-  setting?: string
-  modality?: Modality
-  /** Levels of eye-contact, body-language, paraphrasing (null: not observed); none: no scores at all. */
-  levels?: Array<number | null>
-}
-
 const CRITERIA = [['safety', 'eye-contact'], ['safety', 'body-language'], ['listening', 'paraphrasing']] as const
 
-/** An observation written straight into the tables, as an import or an administrator would. */
-async function insertObservation(db: Db, o: DirectObservation): Promise<string> {
-  const [row] = await rows<{ id: string }>(db, sql`insert into observations
-    (trainee_id, supervisor_id, program_id, rubric_version_id, status, session_date, duration_minutes, setting, modality, submitted_at)
-    values (${o.traineeId}, ${o.supervisorId}, ${o.programId}, ${o.rubricVersionId}, ${o.status}, ${o.sessionDate}, ${o.duration},
-      ${o.setting ?? 'Clinic'}, ${o.modality ?? 'in_person'}, ${o.status === 'draft' ? sql`null` : sql`now()`})
-    returning id`)
-  for (const [i, level] of (o.levels ?? []).entries()) {
-    const [area, criterion] = CRITERIA[i]!
-    await db.execute(sql`insert into observation_scores (observation_id, area_key, criterion_key, level_value, not_observed)
-      values (${row!.id}, ${area}, ${criterion}, ${level}, ${level === null})`)
-  }
-  return row!.id
-}
+/** Scores of eye-contact, body-language and paraphrasing, in that order (null: not observed). */
+const scoresOf = (levels: Array<number | null>) =>
+  levels.map((level, i) => ({ areaKey: CRITERIA[i]![0], criterionKey: CRITERIA[i]![1], level }))
 
 /** A further trainee of the world's cohort, assigned to the given supervisors, with a key of their own. */
 async function newTrainee(db: Db, w: World, app: App, supervisorIds: string[]) {
@@ -247,8 +219,8 @@ t.test('the evidence row follows every write to a trainee\'s observations', asyn
     const { trainee: from } = await newTrainee(db, w, app, [w.supervisor.id])
     const { trainee: to } = await newTrainee(db, w, app, [w.supervisor.id])
     const base = { supervisorId: w.supervisor.id, programId: w.program.id, rubricVersionId: w.rubricVersion.id }
-    await insertObservation(db, { ...base, traineeId: from.id, status: 'acknowledged', sessionDate: '2024-04-01', duration: 20, levels: [4, 4, 4] })
-    const wrong = await insertObservation(db, { ...base, traineeId: from.id, status: 'submitted', sessionDate: '2024-05-01', duration: 25, setting: ' Ward ', levels: [1, 2, null] })
+    await insertObservation(db, { ...base, traineeId: from.id, status: 'acknowledged', sessionDate: '2024-04-01', durationMinutes: 20, scores: scoresOf([4, 4, 4]) })
+    const wrong = await insertObservation(db, { ...base, traineeId: from.id, status: 'submitted', sessionDate: '2024-05-01', durationMinutes: 25, setting: ' Ward ', scores: scoresOf([1, 2, null]) })
     const keptEntry: Entry = {
       sessionDate: '2024-04-01', supervisorId: w.supervisor.id, modality: 'in_person', setting: 'Clinic', duration: 20, acknowledged: true,
       minLevel: 4, scoredMask: 0b111, areaScores: { safety: 4, listening: 4 }
@@ -263,7 +235,7 @@ t.test('the evidence row follows every write to a trainee\'s observations', asyn
     t.strictSame(await evidence(from.id), asRow([keptEntry]), 'an observation moved to another trainee leaves the first row')
     t.strictSame(await evidence(to.id), asRow([wrongEntry]), 'and joins the other trainee\'s')
 
-    const draft = await insertObservation(db, { ...base, traineeId: to.id, status: 'draft', sessionDate: '2024-06-01', duration: 30, levels: [2, 2, 2] })
+    const draft = await insertObservation(db, { ...base, traineeId: to.id, status: 'draft', sessionDate: '2024-06-01', durationMinutes: 30, scores: scoresOf([2, 2, 2]) })
     await db.execute(sql`delete from observation_scores where observation_id = ${draft}`)
     await db.execute(sql`delete from observations where id = ${draft}`)
     t.strictSame(await evidence(to.id), asRow([wrongEntry]), 'deleting a draft changes nothing')
@@ -292,9 +264,9 @@ t.test('the evidence row follows every write to a trainee\'s observations', asyn
     })
     t.equal(amended.statusCode, 200, 'amended')
     t.equal((await as.post(`/v1/observations/${other.json().id}/acknowledge`, { headers: ifMatch(other), body: { comment: 'Thanks.' } })).statusCode, 200, 'acknowledged')
-    await insertObservation(db, { ...base, programId: w.program.id, status: 'submitted', sessionDate: '2024-08-08', duration: 15, setting: 'Home' })
-    await insertObservation(db, { ...base, programId: w.otherProgram.id, status: 'acknowledged', sessionDate: '2024-03-03', duration: 90, levels: [3, null, 1] })
-    await insertObservation(db, { ...base, programId: w.otherProgram.id, status: 'draft', sessionDate: '2024-03-04', duration: 90, levels: [3, 3, 3] })
+    await insertObservation(db, { ...base, programId: w.program.id, status: 'submitted', sessionDate: '2024-08-08', durationMinutes: 15, setting: 'Home' })
+    await insertObservation(db, { ...base, programId: w.otherProgram.id, status: 'acknowledged', sessionDate: '2024-03-03', durationMinutes: 90, scores: scoresOf([3, null, 1]) })
+    await insertObservation(db, { ...base, programId: w.otherProgram.id, status: 'draft', sessionDate: '2024-03-04', durationMinutes: 90, scores: scoresOf([3, 3, 3]) })
     const outside = client(app, w.keys.otherSupervisor)
     await submitted(t, outside, w.otherTrainee.id, { sessionDate: '2024-09-09', durationMinutes: 70 })
     await createObservation(outside, w.otherTrainee.id, { sessionDate: '2024-09-10', scores: completeScores() })
@@ -351,9 +323,9 @@ if (serverUrl) {
     try {
       await t.test('two drafts submitted at once, the row already there', async (t) => {
         const { trainee } = await newTrainee(db, w, app, [w.supervisor.id])
-        await insertObservation(db, { ...base, traineeId: trainee.id, status: 'acknowledged', sessionDate: '2024-01-01', duration: 11, levels: [3, 3, 3] })
-        const draftA = await insertObservation(db, { ...base, traineeId: trainee.id, status: 'draft', sessionDate: '2024-02-02', duration: 22, levels: [2, 2, 2] })
-        const draftB = await insertObservation(db, { ...base, traineeId: trainee.id, status: 'draft', sessionDate: '2024-03-03', duration: 33, levels: [4, 4, 4] })
+        await insertObservation(db, { ...base, traineeId: trainee.id, status: 'acknowledged', sessionDate: '2024-01-01', durationMinutes: 11, scores: scoresOf([3, 3, 3]) })
+        const draftA = await insertObservation(db, { ...base, traineeId: trainee.id, status: 'draft', sessionDate: '2024-02-02', durationMinutes: 22, scores: scoresOf([2, 2, 2]) })
+        const draftB = await insertObservation(db, { ...base, traineeId: trainee.id, status: 'draft', sessionDate: '2024-03-03', durationMinutes: 33, scores: scoresOf([4, 4, 4]) })
         t.strictSame((await evidenceOf(db, trainee.id, w.program.id))?.durations, [11], 'the row holds the one earlier observation')
         await race(t, () => first.query(submitSql, [draftA]), async () => {
           await second.query('begin')
@@ -392,9 +364,9 @@ if (serverUrl) {
 
       await t.test('a submission waiting for the row counts what the transaction holding it submitted', async (t) => {
         const { trainee } = await newTrainee(db, w, app, [w.supervisor.id])
-        await insertObservation(db, { ...base, traineeId: trainee.id, status: 'submitted', sessionDate: '2024-01-01', duration: 11 })
-        const draftA = await insertObservation(db, { ...base, traineeId: trainee.id, status: 'draft', sessionDate: '2024-02-02', duration: 22 })
-        const draftB = await insertObservation(db, { ...base, traineeId: trainee.id, status: 'draft', sessionDate: '2024-03-03', duration: 33 })
+        await insertObservation(db, { ...base, traineeId: trainee.id, status: 'submitted', sessionDate: '2024-01-01', durationMinutes: 11 })
+        const draftA = await insertObservation(db, { ...base, traineeId: trainee.id, status: 'draft', sessionDate: '2024-02-02', durationMinutes: 22 })
+        const draftB = await insertObservation(db, { ...base, traineeId: trainee.id, status: 'draft', sessionDate: '2024-03-03', durationMinutes: 33 })
         // The first transaction holds the row before it has rewritten it, as one refreshing the
         // trainee does between taking the lock and recomputing; it submits its own draft later.
         await race(t, () => first.query('select 1 from trainee_evidence where trainee_id = $1 for update', [trainee.id]), async () => {

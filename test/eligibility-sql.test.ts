@@ -1,5 +1,4 @@
 import t from 'tap'
-import { sql } from 'drizzle-orm'
 import type { Rule } from '../src/modules/eligibility/eligibility-schemas.ts'
 import { listEvaluated, traineeObservations } from '../src/modules/eligibility/eligibility-repository.ts'
 import { evaluateRules } from '../src/modules/eligibility/evaluate.ts'
@@ -7,6 +6,7 @@ import { eligibilityAreas } from '../src/modules/eligibility/eligibility-service
 import { buildTestApp } from './helpers/app.ts'
 import { AREAS } from './helpers/eligibility.ts'
 import { makeCohort, makeOrganization, makeProgram, makeRubricVersion, makeSupervisor, makeTrainee } from './helpers/factories.ts'
+import { insertObservation } from './helpers/observations.ts'
 import { testRubric } from './fixtures/rubric.ts'
 
 /**
@@ -45,15 +45,12 @@ t.test('SQL and the rule code agree for every trainee and rule', async (t) => {
   let x = 7
   const rand = (n: number) => { x = (x * 1103515245 + 12345) % 2147483648; return x % n }
   // Strong histories for the last four trainees (the last one with one session left unacknowledged): eligible, and close.
-  const strong = async (traineeId: string, k: number, acknowledged: boolean) => {
-    const [row] = (await db.execute(sql`insert into observations
-      (trainee_id, supervisor_id, program_id, rubric_version_id, status, session_date, duration_minutes, setting, modality, submitted_at)
-      values (${traineeId}, ${supervisors[k % 2]!.id}, ${program.id}, ${version.id}, ${acknowledged ? 'acknowledged' : 'submitted'},
-        ${`2025-0${1 + k}-10`}, 60, ${k % 2 === 0 ? 'Clinic' : 'Home visit'}, 'in_person', now()) returning id`) as unknown as { rows: Array<{ id: string }> }).rows
-    for (const c of AREAS.flatMap((a) => a.criteria)) {
-      await db.execute(sql`insert into observation_scores (observation_id, area_key, criterion_key, level_value, not_observed) values (${row!.id}, 'x', ${c.key}, ${3 + (k % 2)}, false)`)
-    }
-  }
+  const strong = (traineeId: string, k: number, acknowledged: boolean) => insertObservation(db, {
+    traineeId, supervisorId: supervisors[k % 2]!.id, programId: program.id, rubricVersionId: version.id,
+    status: acknowledged ? 'acknowledged' : 'submitted', sessionDate: `2025-0${1 + k}-10`, durationMinutes: 60,
+    setting: k % 2 === 0 ? 'Clinic' : 'Home visit', modality: 'in_person',
+    scores: AREAS.flatMap((a) => a.criteria.map((c) => ({ areaKey: a.key, criterionKey: c.key, level: 3 + (k % 2) })))
+  })
   for (const [i, trainee] of trainees.entries()) {
     if (i >= 36) {
       for (let k = 0; k < 5; k++) await strong(trainee.id, k, !(i === 39 && k === 2))
@@ -62,15 +59,13 @@ t.test('SQL and the rule code agree for every trainee and rule', async (t) => {
     for (let k = 0; k < i % 8; k++) {
       const day = `2024-${String(1 + rand(12)).padStart(2, '0')}-${String(1 + rand(28)).padStart(2, '0')}`
       const date = rand(3) === 0 ? day : day.replace('2024', '2025').replace(/-(0[7-9]|1[0-2])-/, '-05-')
-      const levels = AREAS.flatMap((a) => a.criteria.map((c) => [c.key, rand(6) === 0 ? null : 1 + rand(4)] as const))
-      const [row] = (await db.execute(sql`insert into observations
-        (trainee_id, supervisor_id, program_id, rubric_version_id, status, session_date, duration_minutes, setting, modality, submitted_at)
-        values (${trainee.id}, ${supervisors[rand(2)]!.id}, ${program.id}, ${version.id}, ${rand(4) === 0 ? 'submitted' : 'acknowledged'},
-          ${date}, ${20 + rand(60)}, ${['Clinic', 'Home visit', ' Clinic '][rand(3)]}, ${['in_person', 'video'][rand(2)]}, now()) returning id`) as unknown as { rows: Array<{ id: string }> }).rows
-      for (const [key, level] of levels) {
-        await db.execute(sql`insert into observation_scores (observation_id, area_key, criterion_key, level_value, not_observed)
-          values (${row!.id}, 'x', ${key}, ${level}, ${level === null})`)
-      }
+      const scores = AREAS.flatMap((a) => a.criteria.map((c) => ({ areaKey: a.key, criterionKey: c.key, level: rand(6) === 0 ? null : 1 + rand(4) })))
+      // Drawn in this order: supervisor, status, minutes, setting, modality.
+      await insertObservation(db, {
+        traineeId: trainee.id, supervisorId: supervisors[rand(2)]!.id, programId: program.id, rubricVersionId: version.id,
+        status: rand(4) === 0 ? 'submitted' : 'acknowledged', sessionDate: date, durationMinutes: 20 + rand(60),
+        setting: ['Clinic', 'Home visit', ' Clinic '][rand(3)]!, modality: (['in_person', 'video'] as const)[rand(2)]!, scores
+      })
     }
   }
   const asOf = '2025-06-30'
@@ -114,20 +109,14 @@ t.test('a rubric of more criteria than the summary bitmask holds is counted from
     [new Set([2]), new Set([69]), new Set()], // two criteria each left out once of three: met
     [new Set([69]), new Set([69])] // the last criterion never scored: unmet
   ]
-  const trainees = []
   for (const [i, history] of histories.entries()) {
     const trainee = await makeTrainee(db, org.id, cohort.id, { name: `Trainee ${i}` })
-    trainees.push(trainee)
     for (const [k, missing] of history.entries()) {
-      const [row] = (await db.execute(sql`insert into observations
-        (trainee_id, supervisor_id, program_id, rubric_version_id, status, session_date, duration_minutes, setting, modality, submitted_at)
-        values (${trainee.id}, ${supervisor.id}, ${program.id}, ${version.id}, 'acknowledged', ${`2025-0${k + 1}-15`}, 45, 'Clinic', 'in_person', now())
-        returning id`) as unknown as { rows: Array<{ id: string }> }).rows
-      for (const [c, key] of keys.entries()) {
-        const level = missing.has(c) ? null : 2 + ((c + k + i) % 3)
-        await db.execute(sql`insert into observation_scores (observation_id, area_key, criterion_key, level_value, not_observed)
-          values (${row!.id}, ${key.split('-')[0]!}, ${key}, ${level}, ${level === null})`)
-      }
+      await insertObservation(db, {
+        traineeId: trainee.id, supervisorId: supervisor.id, programId: program.id, rubricVersionId: version.id,
+        status: 'acknowledged', sessionDate: `2025-0${k + 1}-15`, durationMinutes: 45,
+        scores: keys.map((key, c) => ({ areaKey: key.split('-')[0]!, criterionKey: key, level: missing.has(c) ? null : 2 + ((c + k + i) % 3) }))
+      })
     }
   }
   const asOf = '2025-06-30'

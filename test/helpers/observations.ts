@@ -1,6 +1,8 @@
 import { eq, sql, type SQL } from 'drizzle-orm'
 import type { LightMyRequestResponse } from 'fastify'
 import type { Db } from '../../src/db/client.ts'
+import { rows } from '../../src/db/rows.ts'
+import type { Modality } from '../../src/lib/modality.ts'
 import { auditEvents, observationRevisions, observationScores, observations } from '../../src/db/schema/index.ts'
 import type { Client } from './app.ts'
 
@@ -50,3 +52,33 @@ export async function auditActions(db: Db, objectId: string): Promise<string[]> 
 
 export const pointers = (res: LightMyRequestResponse): string[] =>
   ((res.json() as { errors?: Array<{ pointer: string }> }).errors ?? []).map((e) => e.pointer).sort()
+
+/** An observation as an import or an administrator writes it, straight into the tables. */
+export interface DirectObservation {
+  traineeId: string
+  supervisorId: string
+  programId: string
+  rubricVersionId: string
+  status: 'draft' | 'submitted' | 'acknowledged'
+  sessionDate: string
+  durationMinutes: number
+  setting?: string
+  modality?: Modality
+  /** Its scores (level null: "not observed"); none, no score rows at all. */
+  scores?: Array<{ areaKey: string; criterionKey: string; level: number | null }>
+}
+
+/** Writes an observation and its scores (in one statement) without the API; returns its id. */
+export async function insertObservation(db: Db, o: DirectObservation): Promise<string> {
+  const [row] = await rows<{ id: string }>(db, sql`insert into observations
+    (trainee_id, supervisor_id, program_id, rubric_version_id, status, session_date, duration_minutes, setting, modality, submitted_at)
+    values (${o.traineeId}, ${o.supervisorId}, ${o.programId}, ${o.rubricVersionId}, ${o.status}, ${o.sessionDate}, ${o.durationMinutes},
+      ${o.setting ?? 'Clinic'}, ${o.modality ?? 'in_person'}, ${o.status === 'draft' ? sql`null` : sql`now()`})
+    returning id`)
+  const scores = o.scores ?? []
+  if (scores.length > 0) {
+    await db.execute(sql`insert into observation_scores (observation_id, area_key, criterion_key, level_value, not_observed)
+      values ${sql.join(scores.map((s) => sql`(${row!.id}, ${s.areaKey}, ${s.criterionKey}, ${s.level}, ${s.level === null})`), sql`, `)}`)
+  }
+  return row!.id
+}
