@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { sql } from 'drizzle-orm'
 import type { Db } from '../src/db/client.ts'
-import type { RequestContext } from '../src/modules/accounts/principal.ts'
+import type { RequestContext } from '../src/lib/request-context.ts'
 import { evaluatedCte } from '../src/modules/eligibility/eligibility-sql.ts'
 import { eligibilityAreas, getTraineeEligibility, listEligibility, todayUtc } from '../src/modules/eligibility/eligibility-service.ts'
 import { benchRubric } from './lib/seed.ts'

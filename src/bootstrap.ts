@@ -2,7 +2,7 @@ import { and, eq } from 'drizzle-orm'
 import type { Db } from './db/client.ts'
 import { accounts, apiKeys } from './db/schema/index.ts'
 import { generateApiKey, hashApiKey } from './modules/accounts/api-key.ts'
-import { recordAudit } from './modules/audit/audit-repository.ts'
+import { recordAudit } from './db/audit.ts'
 
 export interface BootstrapResult {
   /** Set only when a key was generated now: it is shown this once and never stored in clear. */

@@ -11,22 +11,44 @@ export interface FieldProblem {
 export class AppError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    /** The problem type's slug (`/problems/<kind>`): coarse and stable, what clients written so far branch on. */
+    readonly kind: string,
     readonly title: string,
     detail: string,
     readonly errors?: FieldProblem[],
-    readonly extensions?: Record<string, unknown>
+    readonly extensions?: Record<string, unknown>,
+    /** The cause, one per reason a request is refused (`observation-already-submitted`); the kind when there is only one. */
+    readonly code: string = kind
   ) {
     super(detail)
     this.name = 'AppError'
   }
 
   get type(): string {
-    return problemType(this.code)
+    return problemType(this.kind)
   }
 }
 
-export const problemType = (code: string): string => `/problems/${code}`
+export const problemType = (kind: string): string => `/problems/${kind}`
+
+interface Cause { status: number; kind: string; title: string; description: string }
+
+/**
+ * Every cause a client can branch on, with its `code`. The `type` (kind) stays what it was, so
+ * existing clients keep working; `code` says exactly why. README.md lists this table (a test
+ * holds the two together). Add a cause here and raise it with `problem(code, detail, ...)`.
+ */
+export const CAUSES = {
+  'rate-limited': { status: 429, kind: 'rate-limited', title: 'Too many requests', description: 'over the rate limit of the key or address; Retry-After says when to try again' }
+} as const satisfies Record<string, Cause>
+
+export type CauseCode = keyof typeof CAUSES
+
+/** A refusal of one catalogued cause; `errors` points at fields, `extensions` adds members (e.g. `unmet`). */
+export function problem(code: CauseCode, detail: string, o: { errors?: FieldProblem[]; extensions?: Record<string, unknown> } = {}): AppError {
+  const cause: Cause = CAUSES[code]
+  return new AppError(cause.status, cause.kind, cause.title, detail, o.errors, o.extensions, code)
+}
 
 export const ERRORS = {
   validation: (errors: FieldProblem[], detail = 'The request is not valid; see errors for each problem.') =>

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type, type TSchema } from 'typebox'
-import type { Role, RequestContext } from '../modules/accounts/principal.ts'
+import type { Role, RequestContext } from './request-context.ts'
 import { contextOf } from '../plugins/auth.ts'
 import { ifMatchOf, withEtag, type Managed } from './crud.ts'
 import { IdParams } from './schemas.ts'

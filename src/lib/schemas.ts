@@ -15,6 +15,7 @@ export const FieldProblemSchema = Type.Object({
 /** RFC 9457 problem details, as every error response carries. */
 export const ProblemSchema = Type.Object({
   type: Type.String(),
+  code: Type.String({ description: 'The cause, stable per reason (see the README\'s list of problem codes), e.g. observation-already-submitted.' }),
   title: Type.String(),
   status: Type.Integer(),
   detail: Type.String(),

@@ -3,7 +3,7 @@ import fp from 'fastify-plugin'
 import { ERRORS } from '../errors.ts'
 import { hashApiKey } from '../modules/accounts/api-key.ts'
 import { findPrincipalByKeyHash, touchApiKey, TOUCH_INTERVAL_MS } from '../modules/accounts/auth-repository.ts'
-import type { Principal, RequestContext, Role } from '../modules/accounts/principal.ts'
+import type { Principal, RequestContext, Role } from '../lib/request-context.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {

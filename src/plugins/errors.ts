@@ -123,6 +123,7 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, proble
     .type('application/problem+json')
     .send({
       type: problem.type,
+      code: problem.code,
       title: problem.title,
       status: problem.status,
       detail: problem.message,

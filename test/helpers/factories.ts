@@ -4,7 +4,7 @@ import {
   accounts, apiKeys, assignments, cohorts, coordinatorPrograms, organizations, programs, rubricVersions, rubrics, supervisors, trainees
 } from '../../src/db/schema/index.ts'
 import { generateApiKey } from '../../src/modules/accounts/api-key.ts'
-import type { Role } from '../../src/modules/accounts/principal.ts'
+import type { Role } from '../../src/lib/request-context.ts'
 import type { RubricDefinition } from '../../src/modules/rubrics/rubric-schemas.ts'
 import { testRubric } from '../fixtures/rubric.ts'
 

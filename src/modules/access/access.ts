@@ -1,6 +1,6 @@
 import { and, eq, exists, gte, inArray, isNull, lte, ne, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm'
 import { assignments, cohorts, observations, trainees } from '../../db/schema/index.ts'
-import type { Principal } from '../accounts/principal.ts'
+import type { Principal } from '../../lib/request-context.ts'
 
 /**
  * Who may see what. Every query over trainees or observations adds one of these conditions, so an

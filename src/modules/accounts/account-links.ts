@@ -2,7 +2,7 @@ import type { Db } from '../../db/client.ts'
 import type { FieldProblem } from '../../errors.ts'
 import { existingIds, type LinkedKind } from './accounts-repository.ts'
 import type { CreateAccountInput } from './accounts-schemas.ts'
-import type { Role } from './principal.ts'
+import type { Role } from '../../lib/request-context.ts'
 
 /**
  * An account's scope comes from the record its role links to. Each link is required for its role

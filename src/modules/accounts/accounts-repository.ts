@@ -2,7 +2,7 @@ import { and, asc, eq, inArray, notInArray, sql, type SQL } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import { accounts, coordinatorPrograms, organizations, programs, supervisors, trainees } from '../../db/schema/index.ts'
 import { keyset, type Cursor } from '../../lib/pagination.ts'
-import type { Role } from './principal.ts'
+import type { Role } from '../../lib/request-context.ts'
 
 const programIdsOf = sql<string[]>`coalesce((
   select array_agg(${coordinatorPrograms.programId}::text order by ${coordinatorPrograms.programId})

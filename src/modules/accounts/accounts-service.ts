@@ -3,7 +3,7 @@ import { ERRORS } from '../../errors.ts'
 import { changedFields, toDto, type Changes } from '../../lib/crud.ts'
 import { checkIfMatch, etagOf } from '../../lib/etag.ts'
 import { decodeCursor, toPage } from '../../lib/pagination.ts'
-import { recordAudit } from '../audit/audit-repository.ts'
+import { recordAudit } from '../../db/audit.ts'
 import { coordinatorAccountProblems } from './coordinator-accounts.ts'
 import { canonicalIds, canonicalLinks, programProblems, roleLinkProblems } from './account-links.ts'
 import {
@@ -11,7 +11,7 @@ import {
   type AccountRow
 } from './accounts-repository.ts'
 import type { Account, AccountListFilter, CreateAccountInput, UpdateAccountInput } from './accounts-schemas.ts'
-import type { RequestContext } from './principal.ts'
+import type { RequestContext } from '../../lib/request-context.ts'
 
 /** Services return rows (their revision makes the ETag); this is what the API shows of one. */
 export const toAccount = (row: AccountRow): Account => toDto(row)

@@ -2,7 +2,7 @@ import type { Db } from '../../db/client.ts'
 import { ERRORS } from '../../errors.ts'
 import { decodeCursor, toPage } from '../../lib/pagination.ts'
 import type { PageRequest } from '../../lib/crud.ts'
-import { recordAudit } from '../audit/audit-repository.ts'
+import { recordAudit } from '../../db/audit.ts'
 import { generateApiKey } from './api-key.ts'
 import { findAccount, lockAccount } from './accounts-repository.ts'
 import { toAccount } from './accounts-service.ts'
@@ -10,7 +10,7 @@ import type { ApiKey, CreatedApiKey, Me } from './accounts-schemas.ts'
 import {
   countUnrevokedKeys, findApiKey, insertApiKey, listApiKeys as selectApiKeys, revokeApiKey as markRevoked, type ApiKeyRow
 } from './api-keys-repository.ts'
-import type { RequestContext } from './principal.ts'
+import type { RequestContext } from '../../lib/request-context.ts'
 
 /** Enough for rotation and a few machines; a bound keeps a leaked key from minting keys without end. */
 export const MAX_UNREVOKED_KEYS = 10

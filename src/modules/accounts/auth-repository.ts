@@ -2,7 +2,7 @@ import { and, eq, isNull, lt, or, sql } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import { preparedOnce } from '../../db/prepared.ts'
 import { accounts, apiKeys, coordinatorPrograms } from '../../db/schema/index.ts'
-import type { Principal } from './principal.ts'
+import type { Principal } from '../../lib/request-context.ts'
 
 /** Resolves an API key hash to its (active, unrevoked) account in one query, with the key's last use. */
 export async function findPrincipalByKeyHash(db: Db, keyHash: string): Promise<{ principal: Principal; lastUsedAt: Date | null } | undefined> {

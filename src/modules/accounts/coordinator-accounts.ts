@@ -3,7 +3,7 @@ import type { Db } from '../../db/client.ts'
 import { assignments, cohorts, trainees } from '../../db/schema/index.ts'
 import type { FieldProblem } from '../../errors.ts'
 import { currentAssignment } from '../access/access.ts'
-import type { Principal } from './principal.ts'
+import type { Principal } from '../../lib/request-context.ts'
 
 /**
  * Coordinators give the people of their programs access: trainees of their cohorts, and the

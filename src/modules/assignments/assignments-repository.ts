@@ -1,7 +1,7 @@
 import { and, eq, exists, gte, isNull, lte, ne, not, or, sql, type SQL } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import { assignments, trainees } from '../../db/schema/index.ts'
-import type { Principal } from '../accounts/principal.ts'
+import type { Principal } from '../../lib/request-context.ts'
 import { traineeScope } from '../access/access.ts'
 import type { AssignmentListFilter } from './assignments-schemas.ts'
 

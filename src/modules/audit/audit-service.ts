@@ -1,6 +1,6 @@
 import type { Db } from '../../db/client.ts'
 import { ERRORS } from '../../errors.ts'
-import { listAuditEvents as selectAuditEvents, type AuditEventRow } from './audit-repository.ts'
+import { listAuditEvents as selectAuditEvents, type AuditEventRow } from '../../db/audit.ts'
 import type { AuditEvent, AuditEventFilter } from './audit-schemas.ts'
 
 /** Audit pages are keyed by event id alone (see listAuditEvents), so the cursor carries just that. */

@@ -1,7 +1,7 @@
 import { and, eq, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import { certificateSerial, certificates, eligibilityRuleSets, trainees } from '../../db/schema/index.ts'
-import type { Principal } from '../accounts/principal.ts'
+import type { Principal } from '../../lib/request-context.ts'
 import { currentAssignment } from '../access/access.ts'
 
 export type CertificateRow = typeof certificates.$inferSelect & { ruleSetVersion: number }

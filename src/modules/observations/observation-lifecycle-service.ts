@@ -1,6 +1,6 @@
 import type { Db } from '../../db/client.ts'
 import { ERRORS } from '../../errors.ts'
-import type { RequestContext } from '../accounts/principal.ts'
+import type { RequestContext } from '../../lib/request-context.ts'
 import { missingRequired } from './observation-edits.ts'
 import { loadForWrite, writeRevision, type Written } from './observation-writes.ts'
 import { applyEditsChecked } from './observations-service.ts'

@@ -2,7 +2,7 @@ import { and, eq, sql } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import { preparedOnce } from '../../db/prepared.ts'
 import { cohorts, programs, supervisors, trainees } from '../../db/schema/index.ts'
-import type { Principal } from '../accounts/principal.ts'
+import type { Principal } from '../../lib/request-context.ts'
 import { currentAssignment } from '../access/access.ts'
 
 /**

@@ -1,5 +1,5 @@
 import type { observations } from '../../db/schema/index.ts'
-import type { Principal } from '../accounts/principal.ts'
+import type { Principal } from '../../lib/request-context.ts'
 import { seesNarrative } from '../access/access.ts'
 import type { Content, ScoreState } from './observation-edits.ts'
 import { orderedScores } from './observation-edits.ts'

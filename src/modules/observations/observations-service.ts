@@ -1,6 +1,6 @@
 import type { Db } from '../../db/client.ts'
 import { ERRORS, type FieldProblem } from '../../errors.ts'
-import type { RequestContext } from '../accounts/principal.ts'
+import type { RequestContext } from '../../lib/request-context.ts'
 import { composeObservation, observerOf, placeObservation, placementHint, rememberPlacement } from './new-observation.ts'
 import { applyEdits, futureDateProblem, type Content } from './observation-edits.ts'
 import { insertNewObservation } from './observation-insert.ts'

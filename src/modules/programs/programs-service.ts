@@ -2,7 +2,7 @@ import type { Db } from '../../db/client.ts'
 import { programs } from '../../db/schema/index.ts'
 import { activeFilter, getRow, insertAudited, lockForWrite, listRows, setActiveInScope, updateAudited, type RowOf } from '../../lib/crud.ts'
 import { ERRORS } from '../../errors.ts'
-import type { RequestContext } from '../accounts/principal.ts'
+import type { RequestContext } from '../../lib/request-context.ts'
 import { findRubricVersion, programScope, rubricPins } from './programs-repository.ts'
 import type { CreateProgram, ProgramListFilter, UpdateProgram } from './programs-schemas.ts'
 

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
-import { recordAudit } from '../audit/audit-repository.ts'
+import { recordAudit } from '../../db/audit.ts'
 import { listRubricFiles, loadRubricFiles, RubricFilesInvalid, type FileProblem, type LoadedRubric } from './rubric-files.ts'
 import { contentHashOf } from './rubric-validation.ts'
 import * as repo from './rubrics-repository.ts'

@@ -1,7 +1,7 @@
 import { eq, sql, type SQL } from 'drizzle-orm'
 import { supervisors } from '../../db/schema/index.ts'
 import { containsText } from '../../lib/crud.ts'
-import type { Principal } from '../accounts/principal.ts'
+import type { Principal } from '../../lib/request-context.ts'
 import type { SupervisorListFilter } from './supervisors-schemas.ts'
 
 const NOTHING = sql`false`

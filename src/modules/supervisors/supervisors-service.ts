@@ -1,7 +1,7 @@
 import type { Db } from '../../db/client.ts'
 import { organizations, supervisors } from '../../db/schema/index.ts'
 import { getRow, insertAudited, listRows, lockForWrite, requireReference, setActiveInScope, updateAudited } from '../../lib/crud.ts'
-import type { RequestContext } from '../accounts/principal.ts'
+import type { RequestContext } from '../../lib/request-context.ts'
 import { organizationScope } from '../organizations/organizations-repository.ts'
 import { supervisorFilters, supervisorScope } from './supervisors-repository.ts'
 import type { CreateSupervisor, SupervisorListFilter, UpdateSupervisor } from './supervisors-schemas.ts'

@@ -1,5 +1,5 @@
 import { html, type SafeHtml } from '../../lib/html.ts'
-import type { Principal } from '../accounts/principal.ts'
+import type { Principal } from '../../lib/request-context.ts'
 
 /**
  * The page shell every web page shares: language, viewport, one small stylesheet, a skip link,

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { and, eq, gt, lt, sql } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import { accounts, coordinatorPrograms, webSessions } from '../../db/schema/index.ts'
-import type { Principal } from '../accounts/principal.ts'
+import type { Principal } from '../../lib/request-context.ts'
 
 /**
  * Web sessions: a random token in an HttpOnly cookie, stored hashed. A session lasts IDLE_HOURS

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { RequestContext } from '../accounts/principal.ts'
+import type { RequestContext } from '../../lib/request-context.ts'
 import { getObservation } from '../observations/observation-read-service.ts'
 import type { ObservationView } from '../observations/observations-schemas.ts'
 import { requireSignIn, sessionContext } from './web-plugin.ts'

@@ -1,7 +1,7 @@
 import { and, asc, eq, sql } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import { cohorts, observations, programs, trainees } from '../../db/schema/index.ts'
-import type { Principal } from '../accounts/principal.ts'
+import type { Principal } from '../../lib/request-context.ts'
 import { traineeScope } from '../access/access.ts'
 
 export interface MyTrainee {

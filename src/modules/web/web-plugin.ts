@@ -7,7 +7,7 @@ import { problemOf } from '../../plugins/errors.ts'
 import { APP_JS } from './app-script.ts'
 import { APP_CSS } from './assets.ts'
 import { page, type PageContext } from './layout.ts'
-import type { Principal, RequestContext } from '../accounts/principal.ts'
+import type { Principal, RequestContext } from '../../lib/request-context.ts'
 import { findSession, SESSION_COOKIE, type WebSession } from './sessions.ts'
 
 declare module 'fastify' {

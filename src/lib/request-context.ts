@@ -1,4 +1,4 @@
-import type { roles } from '../../db/schema/accounts.ts'
+import type { roles } from '../db/schema/accounts.ts'
 
 export type Role = (typeof roles)[number]
 

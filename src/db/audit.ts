@@ -1,7 +1,7 @@
 import { and, desc, eq, gte, lt } from 'drizzle-orm'
-import type { Db } from '../../db/client.ts'
-import { auditEvents } from '../../db/schema/index.ts'
-import type { Principal } from '../accounts/principal.ts'
+import type { Db } from './client.ts'
+import { auditEvents } from './schema/index.ts'
+import type { Principal } from '../lib/request-context.ts'
 
 /** Who did it: the request's principal (an API key or a web session), or null for the system itself. */
 export interface AuditActor { principal: Pick<Principal, 'accountId'>; requestId: string | null }

@@ -1,0 +1,2 @@
+-- Tenancy: programs serve organizations; one account per person (hand-written; see src/db/schema).
+select 1;
