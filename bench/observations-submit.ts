@@ -7,7 +7,7 @@ import { BenchFailure, target, type Benchmark } from './lib/benchmark.ts'
 import { deferCleanup } from './lib/cleanup.ts'
 import { freshBenchDatabase } from './lib/database.ts'
 import { runLoad, type LoadResult, type RequestSpec } from './lib/load.ts'
-import type { BenchOptions } from './lib/options.ts'
+import { BENCH_RATE_LIMITS, type BenchOptions } from './lib/options.ts'
 import { countQueries } from './lib/query-counter.ts'
 import { machine, printTable, printTargets } from './lib/report.ts'
 import { benchRubric, seedSupervisedCohort } from './lib/seed.ts'
@@ -96,7 +96,7 @@ const benchmark: Benchmark = {
     const world = await seedSupervisedCohort(bench.database.db, rubric, TRAINEES)
 
     const config = loadConfig({
-      DATABASE_URL: bench.url, DB_POOL_MAX: String(options.poolMax), LOG_LEVEL: 'silent', LOAD_RUBRICS_ON_START: 'false'
+      DATABASE_URL: bench.url, DB_POOL_MAX: String(options.poolMax), LOG_LEVEL: 'silent', LOAD_RUBRICS_ON_START: 'false', ...BENCH_RATE_LIMITS
     })
     const app = await buildApp({ config, database: bench.database, logger: false })
     const closeApp = deferCleanup(() => app.close())

@@ -1,16 +1,20 @@
 import { randomUUID } from 'node:crypto'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type { Config } from './config.ts'
+import { trustProxyOption, type Config } from './config.ts'
 import { openDatabase, type Database } from './db/client.ts'
 import errorsPlugin from './plugins/errors.ts'
+import { closingPlugin, frameworkOptions } from './plugins/framework-answers.ts'
+import securityHeaders, { apiHeaders, isHttps } from './plugins/security-headers.ts'
 import dbPlugin from './plugins/db.ts'
 import authPlugin from './plugins/auth.ts'
 import swaggerPlugin from './plugins/swagger.ts'
+import rateLimitPlugin from './plugins/rate-limit.ts'
 import renderPoolPlugin from './plugins/render-pool.ts'
 import issuerPlugin from './plugins/issuer.ts'
+import identityPlugin from './plugins/identity.ts'
 import publicRoutes from './modules/certificates/public-routes.ts'
-import { createValidatorCompiler } from './plugins/validation.ts'
+import { createValidatorCompiler, refuseUnstorableText } from './plugins/validation.ts'
 import healthRoutes from './modules/health/health-routes.ts'
 import v1 from './modules/v1.ts'
 import webRoutes, { secureCookiesFor } from './modules/web/web-routes.ts'
@@ -25,27 +29,41 @@ export interface AppOptions {
 
 export type App = FastifyInstance
 
+const REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,200}$/
+
+export const requestIdOf = (sent: string | string[] | undefined): string =>
+  typeof sent === 'string' && REQUEST_ID.test(sent) ? sent : randomUUID()
+
 /** The whole application as a Fastify instance, built from injected config: no globals. */
 export async function buildApp({ config, database, logger }: AppOptions): Promise<App> {
   const app = Fastify({
     logger: logger ?? { level: config.LOG_LEVEL },
     bodyLimit: config.BODY_LIMIT_BYTES,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
-    return503OnClosing: true,
+    // request.ip is the client's address only if the proxies in front are named (TRUST_PROXY).
+    trustProxy: trustProxyOption(config.TRUST_PROXY),
+    // A caller's x-request-id is kept (it ties their logs to ours and to the audit log) only when it
+    // is a plain token of at most 200 characters; anything else gets an id of our own.
+    requestIdHeader: false,
+    genReqId: (req) => requestIdOf(req.headers['x-request-id']),
+    ...frameworkOptions(apiHeaders(isHttps(config.PUBLIC_BASE_URL)), config.BODY_LIMIT_BYTES),
     ajv: { customOptions: { removeAdditional: false } }
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.setValidatorCompiler(createValidatorCompiler())
+  app.addHook('preValidation', refuseUnstorableText)
   app.addHook('onSend', async (request, reply) => { reply.header('x-request-id', request.id) })
 
   const db = database ?? await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR, poolMax: config.DB_POOL_MAX })
+  await app.register(securityHeaders, { publicBaseUrl: config.PUBLIC_BASE_URL })
+  await app.register(closingPlugin)
   await app.register(errorsPlugin, { bodyLimit: config.BODY_LIMIT_BYTES })
   await app.register(dbPlugin, { database: db, closeOnShutdown: database === undefined })
   await app.register(authPlugin)
+  await app.register(rateLimitPlugin, config)
   await app.register(swaggerPlugin, { version: VERSION })
   await app.register(renderPoolPlugin, { workers: config.RENDER_WORKERS, idleSeconds: config.RENDER_IDLE_SECONDS })
   await app.register(issuerPlugin, config)
+  await app.register(identityPlugin, config)
   await app.register(healthRoutes)
   await app.register(publicRoutes)
   await app.register(v1, { prefix: '/v1' })

@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox'
 import { Value } from 'typebox/value'
+import { isIP } from 'node:net'
 
 /**
  * Every setting the service reads from its environment. This is the only module that looks at
@@ -9,6 +10,8 @@ export const ConfigSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
   HOST: Type.String({ default: '0.0.0.0' }),
   DATABASE_URL: Type.Optional(Type.String({ minLength: 1 })),
+  /** The role that owns the schema and runs the migrations; DATABASE_URL's role is then granted rows only. */
+  MIGRATION_DATABASE_URL: Type.Optional(Type.String({ minLength: 1 })),
   DATA_DIR: Type.String({ default: './data', minLength: 1 }),
   DB_POOL_MAX: Type.Integer({ minimum: 1, maximum: 200, default: 20 }),
   ADMIN_API_KEY: Type.Optional(Type.String({ minLength: 32 })),
@@ -22,13 +25,23 @@ export const ConfigSchema = Type.Object({
   PUBLIC_BASE_URL: Type.String({ default: 'http://localhost:3000' }),
   /** Ed25519 private key that signs certificate credentials: PKCS#8 PEM or a JWK (JSON with d and x). Unset: one is kept in DATA_DIR. */
   CREDENTIAL_SIGNING_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  /** 32 bytes (base64 or hex) that encrypt stored secrets such as TOTP secrets. Unset: one is kept in DATA_DIR. */
+  SECRETS_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  /** Coordinators, like admins, must set up two-factor sign-in before they reach any page. */
+  REQUIRE_TOTP_FOR_COORDINATORS: Type.Boolean({ default: false }),
   /** The organization named as the issuer on certificates and in their credentials. */
   ISSUER_NAME: Type.String({ default: 'Rapport Certificate Programme', minLength: 1 }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 10_000 }),
   /** PDF render worker threads at most; 0 = as many as cores, up to 2. */
   RENDER_WORKERS: Type.Integer({ minimum: 0, maximum: 64, default: 0 }),
   /** A render worker idle this long exits; the next report starts one again. */
-  RENDER_IDLE_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 60 })
+  RENDER_IDLE_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 60 }),
+  /** Whose X-Forwarded-For to believe: false, true, a hop count, or addresses/CIDRs (comma-separated); see trustProxyOption. */
+  TRUST_PROXY: Type.String({ default: 'false', minLength: 1 }),
+  /** Requests per minute per API key (per account for the web pages), counted by each instance. */
+  RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 3000 }),
+  /** Requests per minute per client address for everything anonymous (sign-in, verification, failed keys). */
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 300 })
 })
 
 export type Config = Static<typeof ConfigSchema>
@@ -57,7 +70,45 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`)
   }
   const config = converted as Config
+  if (config.MIGRATION_DATABASE_URL && !config.DATABASE_URL) {
+    throw new ConfigError('Invalid configuration:\n  MIGRATION_DATABASE_URL: needs DATABASE_URL (the embedded database has a single role)')
+  }
+  try {
+    trustProxyOption(config.TRUST_PROXY)
+  } catch (e) {
+    throw new ConfigError(`Invalid configuration:\n  TRUST_PROXY: ${(e as Error).message}`)
+  }
   // Unset, the public address follows the port the service listens on.
   if (env.PUBLIC_BASE_URL === undefined || env.PUBLIC_BASE_URL === '') config.PUBLIC_BASE_URL = `http://localhost:${config.PORT}`
   return config
+}
+
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal']
+
+/**
+ * TRUST_PROXY as Fastify's `trustProxy`: `false` (the default: the connection's own address is the
+ * client's), `true` (believe every X-Forwarded-For hop: only when nothing but the proxy can reach
+ * the service), a number of proxy hops, or the proxies' addresses and CIDR ranges, comma-separated
+ * (`10.0.0.0/8,127.0.0.1`; `loopback`, `linklocal` and `uniquelocal` name the usual ranges).
+ */
+export function trustProxyOption(raw: string): boolean | string[] | ((address: string, hop: number) => boolean) {
+  const value = raw.trim()
+  if (value === 'false') return false
+  if (value === 'true') return true
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value)
+    if (hops < 1 || hops > 32) throw new Error('a hop count must be between 1 and 32')
+    // What Fastify does with a number, which its option types do not list: trust the nearest `hops` hops.
+    return (_address: string, hop: number) => hop < hops
+  }
+  const entries = value.split(',').map((entry) => entry.trim())
+  for (const entry of entries) {
+    const [address = '', bits, ...rest] = entry.split('/')
+    const version = isIP(address)
+    const validBits = bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (version === 6 ? 128 : 32))
+    if (!PROXY_NAMES.includes(entry) && (version === 0 || !validBits || rest.length > 0)) {
+      throw new Error(`must be true, false, a hop count, or addresses and CIDR ranges separated by commas ("${entry}" is none of these)`)
+    }
+  }
+  return entries
 }

@@ -1,6 +1,7 @@
 /**
- * The one catalog of problems the API can answer with (RFC 9457). Code throws `ERRORS.x(...)`;
- * the error plugin renders it as application/problem+json. Each `type` is documented in README.md.
+ * The one catalog of problems the API can answer with (RFC 9457). Code throws `problem(code, ...)`
+ * for a specific cause, or `ERRORS.x(...)` for a kind's general one; the error plugin renders it as
+ * application/problem+json. Every code and kind is listed in README.md.
  */
 export interface FieldProblem {
   /** JSON Pointer (RFC 6901) into the request body, or `/query/...`, `/params/...`, `/headers/...`. */
@@ -39,7 +40,94 @@ interface Cause { status: number; kind: string; title: string; description: stri
  * holds the two together). Add a cause here and raise it with `problem(code, detail, ...)`.
  */
 export const CAUSES = {
-  'rate-limited': { status: 429, kind: 'rate-limited', title: 'Too many requests', description: 'over the rate limit of the key or address; Retry-After says when to try again' }
+  // The kinds, each also the code of its general cause.
+  'validation': { status: 400, kind: 'validation', title: 'Invalid request', description: 'wrong types, unknown fields, missing fields, malformed ids; `errors` lists each with a JSON Pointer' },
+  'malformed-body': { status: 400, kind: 'malformed-body', title: 'Malformed request body', description: 'the body is not JSON, or is empty' },
+  'bad-request': { status: 400, kind: 'bad-request', title: 'Bad request', description: 'the HTTP request itself is malformed' },
+  'unauthorized': { status: 401, kind: 'unauthorized', title: 'Authentication required', description: 'no key, an unknown key, a revoked key' },
+  'forbidden': { status: 403, kind: 'forbidden', title: 'Not allowed', description: 'not allowed for the caller' },
+  'not-found': { status: 404, kind: 'not-found', title: 'Not found', description: 'no such object, or not visible to you' },
+  'precondition-failed': { status: 412, kind: 'precondition-failed', title: 'Precondition failed', description: '`If-Match` is stale; `currentEtag` says the current one; nothing was changed' },
+  'payload-too-large': { status: 413, kind: 'payload-too-large', title: 'Payload too large', description: 'the body is over `BODY_LIMIT_BYTES`' },
+  'unsupported-media-type': { status: 415, kind: 'unsupported-media-type', title: 'Unsupported media type', description: 'the body is not `application/json`' },
+  'precondition-required': { status: 428, kind: 'precondition-required', title: 'Precondition required', description: 'a change to an observation, eligibility rules, a rubric draft or a certificate without `If-Match`' },
+  'rate-limited': { status: 429, kind: 'rate-limited', title: 'Too many requests', description: 'over the rate limit of the key or address; Retry-After says when to try again' },
+  'header-fields-too-large': { status: 431, kind: 'header-fields-too-large', title: 'Request header fields too large', description: 'the request line and headers exceed 16 KiB' },
+  'internal': { status: 500, kind: 'internal', title: 'Internal error', description: 'a bug; logged with the request id, details never sent' },
+  'unavailable': { status: 503, kind: 'unavailable', title: 'Service unavailable', description: 'the database does not answer' },
+  // HTTP and framework causes.
+  'bad-url': { status: 400, kind: 'bad-request', title: 'Bad request', description: 'the path is not valid percent-encoding' },
+  'route-not-found': { status: 404, kind: 'not-found', title: 'Not found', description: 'no operation at this method and path' },
+  'request-timeout': { status: 408, kind: 'request-timeout', title: 'Request timeout', description: 'the request was not received in time' },
+  'uri-too-long': { status: 414, kind: 'uri-too-long', title: 'URI too long', description: 'a path segment (an id, a key, a code) is longer than 100 characters' },
+  'shutting-down': { status: 503, kind: 'unavailable', title: 'Service unavailable', description: 'this instance is shutting down; retry (on another instance)' },
+  'role-not-allowed': { status: 403, kind: 'forbidden', title: 'Not allowed', description: 'the role may never do this' },
+  // Database refusals not caught earlier by a more specific check.
+  'duplicate-record': { status: 409, kind: 'conflict', title: 'Conflict', description: 'a record with the same unique value already exists' },
+  'reference-not-found': { status: 422, kind: 'unprocessable', title: 'Request cannot be applied', description: 'a referenced record does not exist, or is not visible to you; `errors` points at it' },
+  'value-not-allowed': { status: 422, kind: 'unprocessable', title: 'Request cannot be applied', description: 'a value is outside what the database allows' },
+  'record-immutable': { status: 409, kind: 'record-locked', title: 'Record is locked', description: 'the record is frozen (append-only, published, submitted or revoked) and cannot change this way' },
+  'invalid-value-format': { status: 400, kind: 'validation', title: 'Invalid request', description: 'a value has the wrong format' },
+  'invalid-datetime': { status: 400, kind: 'validation', title: 'Invalid request', description: 'a date or time is not valid' },
+  'datetime-out-of-range': { status: 400, kind: 'validation', title: 'Invalid request', description: 'a date or time is out of range' },
+  // References and periods (any resource).
+  'reference-deactivated': { status: 422, kind: 'unprocessable', title: 'Request cannot be applied', description: 'a referenced record is deactivated; `errors` points at it' },
+  'period-ends-before-start': { status: 422, kind: 'unprocessable', title: 'Request cannot be applied', description: 'a period would end before it starts' },
+  // Rubrics.
+  'rubric-key-taken': { status: 409, kind: 'conflict', title: 'Conflict', description: 'a rubric with this key already exists; add a version to it instead' },
+  'rubric-draft-open': { status: 409, kind: 'conflict', title: 'Conflict', description: 'the rubric already has an open draft (`draftVersion`); change or publish it first' },
+  'rubric-version-unchanged': { status: 409, kind: 'conflict', title: 'Conflict', description: 'publishing a definition identical to the published version (`publishedVersion`)' },
+  'rubric-version-published': { status: 409, kind: 'record-locked', title: 'Record is locked', description: 'changing or publishing a rubric version that is already published' },
+  // Observations.
+  'observation-invalid': { status: 422, kind: 'unprocessable', title: 'Request cannot be applied', description: 'a level not in the rubric, a criterion not in the pinned rubric, a trainee not assigned to you; `errors` lists each' },
+  'observation-incomplete': { status: 422, kind: 'unprocessable', title: 'Request cannot be applied', description: 'submitting while required criteria are not scored; `errors` lists them' },
+  'observation-placement-changed': { status: 409, kind: 'conflict', title: 'Conflict', description: 'the trainee\'s assignment or program changed while the observation was recorded; send it again' },
+  'observation-locked': { status: 409, kind: 'record-locked', title: 'Record is locked', description: 'editing a submitted observation as a draft; amend it instead' },
+  'observation-already-submitted': { status: 409, kind: 'conflict', title: 'Conflict', description: 'submitting an observation that is already submitted or acknowledged' },
+  'observation-is-draft': { status: 409, kind: 'conflict', title: 'Conflict', description: 'amending, or asking the feedback report of, an observation that is still a draft' },
+  'observation-not-submitted': { status: 409, kind: 'conflict', title: 'Conflict', description: 'acknowledging an observation that is not submitted' },
+  'observation-already-acknowledged': { status: 409, kind: 'conflict', title: 'Conflict', description: 'acknowledging an observation twice' },
+  'amendment-empty': { status: 422, kind: 'unprocessable', title: 'Request cannot be applied', description: 'an amendment with nothing but a reason, or one that changes nothing; `errors` says so' },
+  'amendment-invalid': { status: 422, kind: 'unprocessable', title: 'Request cannot be applied', description: 'an amendment that breaks a rule of the rubric or leaves the observation incomplete; `errors` lists each' },
+  // Reports.
+  'cohort-report-too-large': { status: 422, kind: 'unprocessable', title: 'Request cannot be applied', description: 'too many trainees for a readable cohort PDF; download the CSV or filter' },
+  // Certificates.
+  'certificate-not-eligible': { status: 409, kind: 'conflict', title: 'Conflict', description: 'issuing a certificate to a trainee who is not eligible; `unmet` lists the rules' },
+  'certificate-already-revoked': { status: 409, kind: 'conflict', title: 'Conflict', description: 'revoking a certificate twice' },
+  'certificate-revoked': { status: 409, kind: 'conflict', title: 'Conflict', description: 'printing a revoked certificate' },
+  'credential-revoked': { status: 410, kind: 'gone', title: 'Gone', description: 'the signed credential of a revoked certificate is no longer served' },
+  // Tenancy: which programs serve which organizations.
+  'organization-not-served': { status: 422, kind: 'unprocessable', title: 'Request cannot be applied', description: 'placing a trainee in a cohort of a program that does not serve the trainee\'s organization; `errors` points at the field' },
+  'supervisor-not-served': { status: 422, kind: 'unprocessable', title: 'Request cannot be applied', description: 'assigning a supervisor of an organization the trainee\'s program does not serve (for a trainee in no cohort: of another organization)' },
+  'trainee-placed-elsewhere': { status: 422, kind: 'unprocessable', title: 'Request cannot be applied', description: 'a coordinator moving a trainee who is placed in a cohort of a program they do not run' },
+  'program-organization-in-use': { status: 409, kind: 'conflict', title: 'Conflict', description: 'unlinking an organization while active trainees of it are placed in the program\'s cohorts; `trainees` lists them (id, name)' },
+  // People, programs and assignments.
+  'hr-id-taken': { status: 409, kind: 'conflict', title: 'Conflict', description: 'another trainee of the organization already has this `externalHrId`' },
+  'cohort-required': { status: 422, kind: 'unprocessable', title: 'Request cannot be applied', description: 'a coordinator creating a trainee without a cohort, or taking one out of every cohort' },
+  'placement-not-allowed': { status: 422, kind: 'unprocessable', title: 'Request cannot be applied', description: 'an integrator placing a trainee in a cohort (coordinators do that)' },
+  'assignment-overlap': { status: 409, kind: 'conflict', title: 'Conflict', description: 'an active assignment of the same supervisor and trainee overlaps the period; `conflictingAssignmentId` names it' },
+  'rubric-unknown': { status: 422, kind: 'unprocessable', title: 'Request cannot be applied', description: 'a program pinned to a rubric key that does not exist' },
+  'rubric-version-not-published': { status: 422, kind: 'unprocessable', title: 'Request cannot be applied', description: 'a program pinned to a rubric version that is a draft or does not exist' },
+  // Accounts.
+  'account-links-invalid': { status: 422, kind: 'unprocessable', title: 'Request cannot be applied', description: 'the links do not fit the account\'s role (missing, not allowed, unknown or outside your scope); `errors` lists each' },
+  'person-has-account': { status: 409, kind: 'conflict', title: 'Conflict', description: 'the trainee or supervisor already has an account (`accountId`): one account per person' },
+  'last-admin': { status: 409, kind: 'conflict', title: 'Conflict', description: 'deactivating the last active admin account' },
+  'person-deactivated': { status: 409, kind: 'conflict', title: 'Conflict', description: 'creating or reactivating the account of a trainee or supervisor whose record is deactivated; reactivate the person first' },
+  'account-unlinked': { status: 409, kind: 'conflict', title: 'Conflict', description: 'reactivating an account that was unlinked as a second account of its person (migration 0006); use the person\'s other account' },
+  // Identity: sign-in, passwords, API keys.
+  'account-inactive': { status: 409, kind: 'conflict', title: 'Conflict', description: 'inviting, resetting the password of, or issuing a key to a deactivated account; reactivate it first' },
+  'account-signs-in-with-keys': { status: 422, kind: 'unprocessable', title: 'Request cannot be applied', description: 'an invitation or password reset for an integrator account (integrations use API keys)' },
+  'account-email-missing': { status: 422, kind: 'unprocessable', title: 'Request cannot be applied', description: 'an invitation or password reset for an account without an email address to sign in with' },
+  'account-has-password': { status: 409, kind: 'conflict', title: 'Conflict', description: 'inviting an account that already has a password; an admin sends a password reset instead (POST /v1/accounts/{id}/password-resets)' },
+  'account-has-no-password': { status: 409, kind: 'conflict', title: 'Conflict', description: 'a password reset for (or a password change by) an account that has no password yet; send an invitation instead' },
+  'current-password-wrong': { status: 422, kind: 'unprocessable', title: 'Request cannot be applied', description: 'changing a password without giving the current one right' },
+  'password-too-weak': { status: 422, kind: 'unprocessable', title: 'Request cannot be applied', description: 'a new password that is too short, too long, too repetitive, or contains the person\'s name or email' },
+  'too-many-attempts': { status: 429, kind: 'rate-limited', title: 'Too many requests', description: 'too many wrong passwords or codes; Retry-After says when the next attempt is checked' },
+  'api-key-expired': { status: 401, kind: 'unauthorized', title: 'Authentication required', description: 'the API key is past its `expiresAt`; issue a new one' },
+  'api-key-read-only': { status: 403, kind: 'forbidden', title: 'Not allowed', description: 'a read-only API key used for anything but GET or HEAD' },
+  'api-key-limit': { status: 409, kind: 'conflict', title: 'Conflict', description: 'issuing a key to an account that already holds the most unrevoked keys allowed; revoke one first' },
+  'api-key-outlives-caller': { status: 422, kind: 'unprocessable', title: 'Request cannot be applied', description: 'a key issuing another for its own account, without an expiry or expiring later than itself' },
+  'api-key-expiry-past': { status: 422, kind: 'unprocessable', title: 'Request cannot be applied', description: 'an `expiresAt` that is not in the future' }
 } as const satisfies Record<string, Cause>
 
 export type CauseCode = keyof typeof CAUSES
@@ -50,34 +138,24 @@ export function problem(code: CauseCode, detail: string, o: { errors?: FieldProb
   return new AppError(cause.status, cause.kind, cause.title, detail, o.errors, o.extensions, code)
 }
 
+/** The kinds' general causes, for refusals that need nothing more specific. */
 export const ERRORS = {
   validation: (errors: FieldProblem[], detail = 'The request is not valid; see errors for each problem.') =>
-    new AppError(400, 'validation', 'Invalid request', detail, errors),
-  malformedBody: (detail: string) => new AppError(400, 'malformed-body', 'Malformed request body', detail),
-  unauthorized: (detail = 'Send an API key as "Authorization: Bearer <key>".') =>
-    new AppError(401, 'unauthorized', 'Authentication required', detail),
-  forbidden: (detail = 'Your role may not perform this action.') =>
-    new AppError(403, 'forbidden', 'Not allowed', detail),
+    problem('validation', detail, { errors }),
+  malformedBody: (detail: string) => problem('malformed-body', detail),
+  unauthorized: (detail = 'Send an API key as "Authorization: Bearer <key>".') => problem('unauthorized', detail),
+  forbidden: (detail = 'Your role may not perform this action.') => problem('forbidden', detail),
   notFound: (what: string, id?: string) =>
-    new AppError(404, 'not-found', 'Not found', id === undefined ? `No such ${what}.` : `No ${what} with id ${id}.`),
-  routeNotFound: (method: string, url: string) =>
-    new AppError(404, 'not-found', 'Not found', `No route for ${method} ${url}.`),
-  conflict: (detail: string, extensions?: Record<string, unknown>) =>
-    new AppError(409, 'conflict', 'Conflict', detail, undefined, extensions),
-  locked: (detail: string) => new AppError(409, 'record-locked', 'Record is locked', detail),
+    problem('not-found', id === undefined ? `No such ${what}.` : `No ${what} with id ${id}.`),
+  routeNotFound: (method: string, url: string) => problem('route-not-found', `No route for ${method} ${url}.`),
   preconditionFailed: (currentEtag: string) =>
-    new AppError(412, 'precondition-failed', 'Precondition failed',
-      'The record changed since you read it (If-Match does not match). Fetch it again, reapply your change and retry.',
-      undefined, { currentEtag }),
+    problem('precondition-failed', 'The record changed since you read it (If-Match does not match). Fetch it again, reapply your change and retry.',
+      { extensions: { currentEtag } }),
   preconditionRequired: () =>
-    new AppError(428, 'precondition-required', 'Precondition required',
-      'Send the ETag you last read as an If-Match header, so that concurrent edits are not lost.'),
-  payloadTooLarge: (limit: number) =>
-    new AppError(413, 'payload-too-large', 'Payload too large', `The request body exceeds the limit of ${limit} bytes.`),
+    problem('precondition-required', 'Send the ETag you last read as an If-Match header, so that concurrent edits are not lost.'),
+  payloadTooLarge: (limit: number) => problem('payload-too-large', `The request body exceeds the limit of ${limit} bytes.`),
   unsupportedMediaType: (contentType: string) =>
-    new AppError(415, 'unsupported-media-type', 'Unsupported media type', `Content type ${contentType} is not accepted; send application/json.`),
-  unprocessable: (detail: string, errors?: FieldProblem[]) =>
-    new AppError(422, 'unprocessable', 'Request cannot be applied', detail, errors),
-  unavailable: (detail: string) => new AppError(503, 'unavailable', 'Service unavailable', detail),
-  internal: () => new AppError(500, 'internal', 'Internal error', 'An unexpected error occurred; it has been logged.')
+    problem('unsupported-media-type', `Content type ${contentType} is not accepted; send application/json.`),
+  unavailable: (detail: string) => problem('unavailable', detail),
+  internal: () => problem('internal', 'An unexpected error occurred; it has been logged.')
 } as const

@@ -4,15 +4,23 @@ import { ensureAdmin } from './bootstrap.ts'
 import { ConfigError, loadConfig, type Config } from './config.ts'
 import { openDatabase } from './db/client.ts'
 import { DataDirLockedError } from './db/lock.ts'
+import { DatabaseRolesError, powerOverGuards } from './db/roles.ts'
 import { importRubricDirectory } from './modules/rubrics/rubric-import.ts'
 import { RubricFilesInvalid } from './modules/rubrics/rubric-files.ts'
 
 async function main(config: Config): Promise<void> {
-  const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR, poolMax: config.DB_POOL_MAX })
+  const database = await openDatabase({
+    url: config.DATABASE_URL, migrationUrl: config.MIGRATION_DATABASE_URL, dataDir: config.DATA_DIR, poolMax: config.DB_POOL_MAX
+  })
   const app = await buildApp({ config, database })
   app.addHook('onClose', async () => { await database.close() })
 
   await database.migrate()
+  const power = database.kind === 'postgres' ? await powerOverGuards(database.db) : null
+  if (power) {
+    app.log.warn(`DATABASE_URL connects as ${power === 'superuser' ? 'a superuser' : 'the owner of the tables'}, which could switch off the database's append-only guards: `
+      + 'a development setup; in production give the service a role of its own and set MIGRATION_DATABASE_URL to the owner (README, Database roles)')
+  }
   const admin = await ensureAdmin(database.db, config.ADMIN_API_KEY)
   if (admin.configuredKeyRevoked) {
     app.log.warn('ADMIN_API_KEY was revoked (or its account deactivated) and does not grant access; set a new key to regain access')
@@ -48,6 +56,11 @@ async function main(config: Config): Promise<void> {
   if (!signing.configured) {
     app.log.warn({ file: signing.file }, 'CREDENTIAL_SIGNING_KEY is not set: certificate credentials are signed with a key kept in DATA_DIR; configure one (and keep it safe) in production')
   }
+  // The same for the key that encrypts stored secrets (two-factor sign-in).
+  const secrets = app.identity.secrets()
+  if (!secrets.configured) {
+    app.log.warn({ file: secrets.file }, 'SECRETS_KEY is not set: two-factor secrets are encrypted with a key kept in DATA_DIR; configure one (and keep it safe, apart from database backups) in production')
+  }
   const address = await app.listen({ port: config.PORT, host: config.HOST })
   const base = config.PUBLIC_BASE_URL.replace(/\/$/, '')
   if (admin.generatedAdminKey) {
@@ -67,7 +80,7 @@ try {
 }
 main(config).catch((err: unknown) => {
   // Problems the operator can fix get their message alone; anything else its stack.
-  const known = err instanceof DataDirLockedError || err instanceof RubricFilesInvalid
+  const known = err instanceof DataDirLockedError || err instanceof RubricFilesInvalid || err instanceof DatabaseRolesError
   process.stderr.write(`Rapport could not start: ${known ? err.message : (err as Error).stack ?? String(err)}\n`)
   process.exit(1)
 })

@@ -4,7 +4,7 @@ import t from 'tap'
 import { eq } from 'drizzle-orm'
 import { apiKeys } from '../src/db/schema/index.ts'
 import { buildTestApp, client } from './helpers/app.ts'
-import { makeWorld } from './helpers/factories.ts'
+import { makeSupervisor, makeTrainee, makeWorld } from './helpers/factories.ts'
 import { auditRowsFor, eventually, storedKey } from './helpers/accounts.ts'
 
 const { app, db, adminKey } = await buildTestApp(t)
@@ -13,6 +13,7 @@ const admin = client(app, adminKey)
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex')
 
+/** An account for a person of its own (one account per person: the world's people have theirs). */
 async function newAccount(body: object): Promise<string> {
   const res = await admin.post('/v1/accounts', { body })
   if (res.statusCode !== 201) throw new Error(`account not created: ${res.body}`)
@@ -20,7 +21,7 @@ async function newAccount(body: object): Promise<string> {
 }
 
 t.test('a key is shown once, stored only as its hash, and works at once', async (t) => {
-  const accountId = await newAccount({ role: 'supervisor', name: 'Key holder', supervisorId: world.supervisor.id })
+  const accountId = await newAccount({ role: 'supervisor', name: 'Key holder', supervisorId: (await makeSupervisor(db, world.org.id)).id })
   const created = await admin.post(`/v1/accounts/${accountId}/api-keys`, { body: { name: 'laptop' } })
   t.equal(created.statusCode, 201)
   const { id, key, prefix } = created.json()
@@ -30,7 +31,7 @@ t.test('a key is shown once, stored only as its hash, and works at once', async 
 
   const listed = await admin.get(`/v1/accounts/${accountId}/api-keys`)
   t.equal(listed.statusCode, 200)
-  t.same(listed.json().items, [{ id, accountId, name: 'laptop', prefix, createdAt: created.json().createdAt, lastUsedAt: null, revokedAt: null }],
+  t.same(listed.json().items, [{ id, accountId, name: 'laptop', prefix, createdAt: created.json().createdAt, lastUsedAt: null, revokedAt: null, expiresAt: null, readOnly: false }],
     'the list shows the key without its secret or hash')
   t.notOk(listed.body.includes(key.slice(10)), 'no part of the secret past the prefix is ever answered again')
 
@@ -40,7 +41,7 @@ t.test('a key is shown once, stored only as its hash, and works at once', async 
   const everyKeyRow = await db.select().from(apiKeys)
   t.notOk(JSON.stringify(everyKeyRow).includes(key.slice(10)), 'nowhere in api_keys')
   const [audit] = await auditRowsFor(db, 'api_key', id)
-  t.same(audit?.changes, { accountId, name: 'laptop', prefix }, 'creation is audited without the secret or hash')
+  t.same(audit?.changes, { accountId, name: 'laptop', prefix, expiresAt: null, readOnly: false }, 'creation is audited without the secret or hash')
 
   const me = await client(app, key).get('/v1/me')
   t.equal(me.statusCode, 200, 'the new key authenticates')
@@ -53,7 +54,7 @@ t.test('a key is shown once, stored only as its hash, and works at once', async 
 })
 
 t.test('last use is recorded at most once a minute', async (t) => {
-  const accountId = await newAccount({ role: 'trainee', name: 'Rare user', traineeId: world.trainee.id })
+  const accountId = await newAccount({ role: 'trainee', name: 'Rare user', traineeId: (await makeTrainee(db, world.org.id, world.cohort.id)).id })
   const { id, key } = (await admin.post(`/v1/accounts/${accountId}/api-keys`, { body: { name: 'phone' } })).json()
   const recent = new Date(Date.now() - 10_000)
   await db.update(apiKeys).set({ lastUsedAt: recent }).where(eq(apiKeys.id, id))
@@ -94,7 +95,7 @@ t.test('a revoked key answers 401 at once', async (t) => {
 })
 
 t.test('an account revokes its own keys, never another\'s', async (t) => {
-  const accountId = await newAccount({ role: 'supervisor', name: 'Rotator', supervisorId: world.supervisor.id })
+  const accountId = await newAccount({ role: 'supervisor', name: 'Rotator', supervisorId: (await makeSupervisor(db, world.org.id)).id })
   const first = (await admin.post(`/v1/accounts/${accountId}/api-keys`, { body: { name: 'old' } })).json()
   const self = client(app, first.key)
   const second = await self.post('/v1/me/api-keys', { body: { name: 'new' } })

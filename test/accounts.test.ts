@@ -3,7 +3,7 @@ import t from 'tap'
 import { count, eq } from 'drizzle-orm'
 import { accounts, auditEvents, coordinatorPrograms } from '../src/db/schema/index.ts'
 import { buildTestApp, client } from './helpers/app.ts'
-import { makeProgram, makeWorld } from './helpers/factories.ts'
+import { makeProgram, makeSupervisor, makeTrainee, makeWorld } from './helpers/factories.ts'
 import { auditRowsFor } from './helpers/accounts.ts'
 
 const { app, db, adminKey } = await buildTestApp(t)
@@ -45,9 +45,12 @@ t.test('creating an account checks the link its role needs', async (t) => {
   t.equal(await countOf(accounts), accountsBefore, 'no refused request created an account')
   t.equal(await countOf(auditEvents), auditBefore, 'nor an audit row')
 
+  // The world's people have their accounts already (one per person): new people get theirs.
+  const sam = await makeSupervisor(db, world.org.id)
+  const tia = await makeTrainee(db, world.org.id, world.cohort.id)
   const created = {
-    supervisor: { role: 'supervisor', name: 'Sam Super', email: 'sam@example.org', supervisorId: world.supervisor.id },
-    trainee: { role: 'trainee', name: 'Tia Trainee', traineeId: world.trainee.id },
+    supervisor: { role: 'supervisor', name: 'Sam Super', email: 'sam@example.org', supervisorId: sam.id },
+    trainee: { role: 'trainee', name: 'Tia Trainee', traineeId: tia.id },
     integrator: { role: 'integrator', name: 'HR sync', organizationId: world.org.id },
     coordinator: { role: 'coordinator', name: 'Cora', programIds: [world.program.id, world.otherProgram.id] },
     admin: { role: 'admin', name: 'Second admin', supervisorId: null }
@@ -82,12 +85,17 @@ t.test('non-admins cannot manage accounts or keys', async (t) => {
       as.get(`/v1/accounts/${id}/api-keys`)
     ]
     const statuses = (await Promise.all(calls)).map((r) => r.statusCode)
-    // Coordinators may create accounts, but only trainee and supervisor accounts of their programs.
-    const expected = calls.map((_, i) => (role === 'coordinator' && i === 1 ? 422 : 403))
-    t.same(statuses, expected, `a ${role} is refused every admin route (a coordinator asking for an admin account: 422)`)
+    // Coordinators may list, read, create and reactivate accounts, but only trainee and supervisor accounts of their
+    // programs' organizations: the admin's account is not found, an admin account not creatable.
+    const coordinatorMay = [200, 422, 404, 403, 403, 404, 403, 403]
+    const expected = calls.map((_, i) => (role === 'coordinator' ? coordinatorMay[i] : 403))
+    t.same(statuses, expected, `a ${role} is refused every admin route (a coordinator: the admin's account is out of scope)`)
   }
-  const refused = await client(app, world.keys.coordinator).get('/v1/accounts')
-  t.equal(refused.json().type, '/problems/forbidden')
+  const coordinatorId = (await client(app, world.keys.coordinator).get('/v1/me')).json().account.id as string
+  const listed = (await client(app, world.keys.coordinator).get('/v1/accounts', { query: { limit: '200' } })).json().items as { id: string; role: string }[]
+  t.ok(listed.some((a) => a.role === 'supervisor') && listed.some((a) => a.role === 'trainee'), 'a coordinator lists the accounts of their people')
+  t.same(listed.filter((a) => a.role === 'admin' || a.role === 'coordinator').map((a) => a.id), [coordinatorId],
+    'never an admin\'s or another coordinator\'s: of coordinators only their own')
   const admins = await db.select({ n: count() }).from(accounts).where(eq(accounts.name, 'Me, promoted'))
   t.equal(admins[0]!.n, 0, 'no account was created by a non-admin')
 })

@@ -39,17 +39,32 @@ t.test('the audit log cannot be rewritten, even with SQL', async (t) => {
 })
 
 t.test('ADMIN_API_KEY: added once, and a revoked one is not revived', async (t) => {
-  const { db, app, adminKey } = await buildTestApp(t)
-  const again = await ensureAdmin(db, adminKey)
+  const { db, database, app, adminKey } = await buildTestApp(t)
+  const again = await ensureAdmin(database.db, adminKey)
   t.same(again, { adminKeyCreated: false, configuredKeyRevoked: false }, 'a known key is left as it is')
 
   const fresh = 'rk_another-configured-admin-key-000000000000'
-  t.match(await ensureAdmin(db, fresh), { adminKeyCreated: true }, 'a new configured key is added')
+  t.match(await ensureAdmin(database.db, fresh), { adminKeyCreated: true }, 'a new configured key is added')
   const admin = client(app, fresh)
   t.equal((await admin.get('/v1/me')).statusCode, 200, 'and grants admin access')
 
   await db.update(apiKeys).set({ revokedAt: new Date() }).where(eq(apiKeys.keyHash, hashApiKey(fresh)))
-  t.match(await ensureAdmin(db, fresh), { adminKeyCreated: false, configuredKeyRevoked: true }, 'a revoked configured key is reported')
+  t.match(await ensureAdmin(database.db, fresh), { adminKeyCreated: false, configuredKeyRevoked: true }, 'a revoked configured key is reported')
   t.equal((await admin.get('/v1/me')).statusCode, 401, 'and still does not work')
   t.equal((await client(app, null).get('/v1/me')).statusCode, 401)
+})
+
+t.test('a caller\'s x-request-id is kept only when it is a plain token of at most 200 characters', async (t) => {
+  const { app, adminKey } = await buildTestApp(t)
+  const admin = client(app, adminKey)
+  const kept = await admin.post('/v1/organizations', { body: { name: 'Kept id' }, headers: { 'x-request-id': 'hr-sync:2026-12-01/42' } })
+  t.equal(kept.headers['x-request-id'], 'hr-sync:2026-12-01/42', 'a plain token comes back as sent')
+  for (const [what, sent] of [['70 KB long', 'x'.repeat(70_000)], ['with spaces', 'a b'], ['with markup', '<script>']] as const) {
+    const res = await admin.post('/v1/organizations', { body: { name: `Replaced id ${what}` }, headers: { 'x-request-id': sent } })
+    t.equal(res.statusCode, 201, `an id ${what} does not refuse the request`)
+    t.match(res.headers['x-request-id'], /^[0-9a-f-]{36}$/, `an id ${what} is replaced by one of ours`)
+  }
+  const log = await admin.get('/v1/audit-events', { query: { objectType: 'organization' } })
+  t.equal(log.statusCode, 200, 'the audit log still reads after a long id was sent')
+  t.ok(log.json().items.every((e: { requestId: string }) => e.requestId.length <= 200), 'and every request id in it is short')
 })

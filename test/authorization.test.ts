@@ -110,7 +110,8 @@ t.test('roles never allowed an action get 403', async (t) => {
   const forbidden: [string, string, 'get' | 'post', string, unknown?][] = [
     ['trainee', w.keys.trainee, 'post', '/v1/trainees', { name: 'X', email: 'x@example.org', organizationId: w.org.id }],
     ['supervisor', w.keys.supervisor, 'post', '/v1/programs', { name: 'X', rubricKey: 'x', rubricVersion: 1 }],
-    ['coordinator', w.keys.coordinator, 'get', '/v1/accounts'],
+    // Coordinators read the accounts of their people (see tenancy.test.ts) but deactivate none: only admins do.
+    ['coordinator', w.keys.coordinator, 'post', '/v1/accounts/00000000-0000-4000-8000-000000000000/deactivate'],
     ['coordinator', w.keys.coordinator, 'post', '/v1/organizations', { name: 'X' }],
     ['supervisor', w.keys.supervisor, 'get', '/v1/audit-events'],
     ['integrator', w.keys.integrator, 'get', '/v1/accounts'],

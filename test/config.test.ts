@@ -1,5 +1,5 @@
 import t from 'tap'
-import { ConfigError, loadConfig } from '../src/config.ts'
+import { ConfigError, loadConfig, trustProxyOption } from '../src/config.ts'
 
 t.test('defaults, conversion and the derived public address', async (t) => {
   const config = loadConfig({})
@@ -19,4 +19,16 @@ t.test('an invalid environment names every bad variable', async (t) => {
   }
   t.ok(error instanceof ConfigError, 'a ConfigError')
   t.equal((error as Error).message, 'Invalid configuration:\n  PORT: must be integer\n  LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent')
+})
+
+t.test('TRUST_PROXY: off by default; true, a hop count, or the proxies\' addresses and ranges', async (t) => {
+  t.equal(trustProxyOption(loadConfig({}).TRUST_PROXY), false, 'by default X-Forwarded-For is not believed')
+  t.equal(trustProxyOption('true'), true)
+  const hops = trustProxyOption('2') as (address: string, hop: number) => boolean
+  t.ok(hops('10.0.0.1', 0) && hops('10.0.0.2', 1), 'the nearest two hops are trusted')
+  t.notOk(hops('203.0.113.9', 2), 'the third is not')
+  t.same(trustProxyOption('10.0.0.0/8, 127.0.0.1,loopback,2001:db8::/32'), ['10.0.0.0/8', '127.0.0.1', 'loopback', '2001:db8::/32'])
+  t.throws(() => loadConfig({ TRUST_PROXY: 'proxy.example.org' }), /TRUST_PROXY: must be true, false, a hop count/, 'a host name is refused at start')
+  t.throws(() => loadConfig({ TRUST_PROXY: '10.0.0.0/33' }), /TRUST_PROXY/)
+  t.throws(() => loadConfig({ TRUST_PROXY: '0' }), /TRUST_PROXY: a hop count must be between 1 and 32/)
 })

@@ -27,7 +27,7 @@ const RULES: Rule[] = [
 ]
 
 t.test('SQL and the rule code agree for every trainee and rule', async (t) => {
-  const { db } = await buildTestApp(t)
+  const { db, database } = await buildTestApp(t)
   // A rubric shaped like AREAS (two areas, weighted), so both sides score alike.
   const definition = structuredClone(testRubric)
   definition.areas = AREAS.map((a) => ({
@@ -69,11 +69,11 @@ t.test('SQL and the rule code agree for every trainee and rule', async (t) => {
     }
   }
   const asOf = '2025-06-30'
-  const page = await listEvaluated(db, RULES, AREAS, { programId: program.id, asOf }, { limit: 1000 })
+  const page = await listEvaluated(database.db, RULES, AREAS, { programId: program.id, asOf }, { limit: 1000 })
   t.equal(page.rows.length, 40)
   let eligible = 0
   for (const row of page.rows) {
-    const results = evaluateRules(RULES, { areas: AREAS, asOf }, await traineeObservations(db, row.trainee_id, program.id))
+    const results = evaluateRules(RULES, { areas: AREAS, asOf }, await traineeObservations(database.db, row.trainee_id, program.id))
     t.same(row.actuals, results.map((r) => r.actual), `${row.name}: the same actual value for every rule`)
     t.same(row.unmet_rules, results.flatMap((r, i) => (r.met ? [] : [i])), `${row.name}: the same rules unmet`)
     if (results.every((r) => r.met)) eligible += 1
@@ -85,7 +85,7 @@ t.test('SQL and the rule code agree for every trainee and rule', async (t) => {
 })
 
 t.test('a rubric of more criteria than the summary bitmask holds is counted from the scored criteria, alike', async (t) => {
-  const { db } = await buildTestApp(t)
+  const { db, database } = await buildTestApp(t)
   // 2 areas × 35 criteria: past the 63 the bitmask covers, so "every criterion observed" reads the arrays.
   const definition = structuredClone(testRubric)
   const levels = testRubric.areas[0]!.criteria[0]!.levels
@@ -120,10 +120,10 @@ t.test('a rubric of more criteria than the summary bitmask holds is counted from
     }
   }
   const asOf = '2025-06-30'
-  const page = await listEvaluated(db, rules, areas, { programId: program.id, asOf }, { limit: 10 })
+  const page = await listEvaluated(database.db, rules, areas, { programId: program.id, asOf }, { limit: 10 })
   t.equal(page.rows.length, histories.length)
   for (const row of page.rows) {
-    const results = evaluateRules(rules, { areas, asOf }, await traineeObservations(db, row.trainee_id, program.id))
+    const results = evaluateRules(rules, { areas, asOf }, await traineeObservations(database.db, row.trainee_id, program.id))
     t.same(row.actuals, results.map((r) => r.actual), `${row.name}: the same actual value for every rule`)
     t.same(row.unmet_rules, results.flatMap((r, i) => (r.met ? [] : [i])), `${row.name}: the same rules unmet`)
   }

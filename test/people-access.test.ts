@@ -2,7 +2,7 @@ import t from 'tap'
 import { eq } from 'drizzle-orm'
 import { assignments } from '../src/db/schema/index.ts'
 import { buildTestApp, client, type Client } from './helpers/app.ts'
-import { assign, makeAccount, makeCohort, makeSupervisor, makeTrainee, makeWorld } from './helpers/factories.ts'
+import { assign, makeAccount, makeCohort, makeOrganization, makeSupervisor, makeTrainee, makeWorld } from './helpers/factories.ts'
 import { auditCount, isProblem, listIds, sorted } from './helpers/structure.ts'
 
 const NO_SUCH_ID = '00000000-0000-4000-8000-000000000000'
@@ -12,14 +12,16 @@ type Expect = [number, number, number, number, number]
 /**
  * Who may see and change organizations, programmes, cohorts, trainees, supervisors and assignments.
  * makeWorld gives every role a key and an "other" half; on top of it a programme the coordinator
- * does not run, with a cohort, a trainee and an assignment that nobody but admins may see.
+ * does not run, serving an organization of its own, with a cohort, a trainee and an assignment that
+ * nobody but admins may see.
  */
 t.test('access to people and structure', async (t) => {
   const { app, db, adminKey } = await buildTestApp(t)
   const w = await makeWorld(db)
   const otherCohort = await makeCohort(db, w.otherProgram.id)
-  const farTrainee = await makeTrainee(db, w.otherOrg.id, otherCohort.id)
-  const farAssignment = await assign(db, w.otherSupervisor.id, farTrainee.id)
+  const farOrg = await makeOrganization(db)
+  const farTrainee = await makeTrainee(db, farOrg.id, otherCohort.id)
+  const farAssignment = await assign(db, (await makeSupervisor(db, farOrg.id)).id, farTrainee.id)
   const [own] = await db.select().from(assignments).where(eq(assignments.supervisorId, w.supervisor.id))
   const [otherAssignment] = await db.select().from(assignments).where(eq(assignments.traineeId, w.otherTrainee.id))
   const as: Record<(typeof ROLES)[number], Client> = {
@@ -34,6 +36,7 @@ t.test('access to people and structure', async (t) => {
     const matrix: [string, Expect][] = [
       [`/v1/organizations/${w.org.id}`, [200, 200, 200, 200, 200]],
       [`/v1/organizations/${w.otherOrg.id}`, [200, 200, 404, 404, 404]],
+      [`/v1/organizations/${farOrg.id}`, [200, 404, 404, 404, 404]],
       [`/v1/programs/${w.program.id}`, [200, 200, 200, 200, 403]],
       [`/v1/programs/${w.otherProgram.id}`, [200, 404, 404, 404, 403]],
       [`/v1/cohorts/${w.cohort.id}`, [200, 200, 200, 200, 403]],
@@ -79,7 +82,7 @@ t.test('access to people and structure', async (t) => {
     await expect('supervisor', '/v1/assignments', [own!.id])
     await expect('integrator', '/v1/assignments', [own!.id])
     const otherIntegrator = client(app, w.keys.otherIntegrator)
-    t.same(await listIds(otherIntegrator, '/v1/trainees'), sorted([w.otherTrainee.id, farTrainee.id]), 'the other integrator sees its own organization')
+    t.same(await listIds(otherIntegrator, '/v1/trainees'), sorted([w.otherTrainee.id]), 'the other integrator sees its own organization')
     isProblem(t, await as.integrator.get('/v1/programs'), 403, 'forbidden', undefined, 'integrators do not list programmes')
     isProblem(t, await as.trainee.get('/v1/assignments'), 403, 'forbidden', undefined, 'trainees do not list assignments')
   })
@@ -148,7 +151,7 @@ t.test('access to people and structure', async (t) => {
     t.equal((await c.post('/v1/cohorts', { body: { programId: w.program.id, name: 'Autumn' } })).statusCode, 201)
     t.equal((await c.post('/v1/trainees', { body: { ...person, cohortId: w.cohort.id } })).statusCode, 201)
     t.equal((await c.post('/v1/supervisors', { body: { name: 'S', email: 's@example.org', organizationId: w.otherOrg.id } })).statusCode, 201,
-      'supervisors of any organization')
+      'supervisors of any organization their programme serves')
     t.equal((await c.patch(`/v1/supervisors/${w.otherSupervisor.id}`, { body: { discipline: 'counselling' } })).statusCode, 200)
     t.equal((await c.post('/v1/assignments', { body: { supervisorId: w.otherSupervisor.id, traineeId: w.trainee.id, startsOn: '2031-01-01' } })).statusCode, 201)
   })

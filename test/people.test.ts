@@ -2,7 +2,7 @@ import t from 'tap'
 import { count, eq } from 'drizzle-orm'
 import { assignments, organizations, trainees } from '../src/db/schema/index.ts'
 import { buildTestApp, client } from './helpers/app.ts'
-import { assign, makeCohort, makeOrganization, makeProgram, makeSupervisor, makeTrainee } from './helpers/factories.ts'
+import { assign, linkProgram, makeCohort, makeOrganization, makeProgram, makeSupervisor, makeTrainee } from './helpers/factories.ts'
 import { allPages, auditTrail, isProblem, listIds, sorted } from './helpers/structure.ts'
 
 const NO_SUCH_ID = '00000000-0000-4000-8000-000000000000'
@@ -15,6 +15,7 @@ t.test('trainees, supervisors and assignments', async (t) => {
   const otherOrg = await makeOrganization(db)
   const program = await makeProgram(db)
   const cohort = await makeCohort(db, program.id)
+  await linkProgram(db, program.id, org.id)
   const traineeCount = async () => (await db.select({ n: count() }).from(trainees))[0]!.n
 
   await t.test('a trainee is created, read, updated under If-Match and deactivated, each write audited', async (t) => {

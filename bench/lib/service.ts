@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { BenchFailure } from './benchmark.ts'
 import { deferCleanup } from './cleanup.ts'
+import { BENCH_RATE_LIMITS } from './options.ts'
 
 /**
  * The service under test, started exactly as it is deployed: its own entry point in a process of
@@ -59,7 +60,10 @@ export function exited(child: ChildProcess, what: string): Promise<never> {
 export async function startService({ entry, databaseUrl, poolMax, loopProbe = false }: ServiceOptions): Promise<Service> {
   const args = [...(loopProbe ? ['--import', LOOP_PROBE] : []), ...ENTRY_ARGS[entry]]
   const command = `node ${args.join(' ')}`
-  const env = { PATH: process.env.PATH, DATABASE_URL: databaseUrl, DB_POOL_MAX: String(poolMax), HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', LOAD_RUBRICS_ON_START: 'false' }
+  const env = {
+    PATH: process.env.PATH, DATABASE_URL: databaseUrl, DB_POOL_MAX: String(poolMax), HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', LOAD_RUBRICS_ON_START: 'false',
+    ...BENCH_RATE_LIMITS
+  }
   const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit', ...(loopProbe ? ['ipc' as const] : [])] })
   deferCleanup(() => { if (child.exitCode === null && child.signalCode === null) child.kill() })
   let out = ''

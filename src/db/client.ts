@@ -7,6 +7,7 @@ import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator'
 import pg from 'pg'
 import * as schema from './schema/index.ts'
 import { lockDataDir } from './lock.ts'
+import { migrateAsOwner } from './roles.ts'
 
 export type Schema = typeof schema
 /** One type for node-postgres, PGlite and a transaction of either, so repositories take any of them. */
@@ -19,6 +20,7 @@ export interface Database {
   kind: 'postgres' | 'pglite'
   /** Human-readable location, for start-up messages (never includes a password). */
   location: string
+  /** Applies the migrations; with a migration URL, as that role, then renewing the service role's grants. */
   migrate(): Promise<void>
   ping(): Promise<void>
   close(): Promise<void>
@@ -27,16 +29,22 @@ export interface Database {
 export interface DatabaseOptions {
   /** A postgres:// URL; when absent the embedded PGlite is used. */
   url?: string
+  /**
+   * The URL of the role that owns the schema (Postgres only). Set, migrate() runs as that role and
+   * then grants `url`'s role the rows it needs, so the service's own connections never run DDL.
+   */
+  migrationUrl?: string
   /** PGlite data directory; `memory://` keeps everything in memory (tests). */
   dataDir?: string
   poolMax?: number
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  return options.url ? openPostgres(options.url, options.poolMax ?? 20) : openPglite(options.dataDir ?? './data')
+  if (options.migrationUrl && !options.url) throw new Error('a migration URL needs a Postgres server URL: the embedded database has one role')
+  return options.url ? openPostgres(options.url, options.poolMax ?? 20, options.migrationUrl) : openPglite(options.dataDir ?? './data')
 }
 
-function openPostgres(url: string, max: number): Database {
+function openPostgres(url: string, max: number, migrationUrl: string | undefined): Database {
   const pool = new pg.Pool({ connectionString: url, max })
   // An idle client's error (server restart) must not crash the process; the next query reconnects.
   pool.on('error', () => {})
@@ -47,7 +55,11 @@ function openPostgres(url: string, max: number): Database {
     db,
     kind: 'postgres',
     location: `${safe.host}${safe.pathname}`,
-    migrate: async () => { await migratePg(db, { migrationsFolder: MIGRATIONS_DIR }) },
+    migrate: async () => {
+      if (!migrationUrl) return migratePg(db, { migrationsFolder: MIGRATIONS_DIR })
+      const { rows: [runtime] } = await pool.query<{ role: string }>('select current_user as role')
+      await migrateAsOwner(migrationUrl, runtime!.role, MIGRATIONS_DIR)
+    },
     ping: async () => { await db.execute(sql`select 1`) },
     close: () => pool.end()
   }

@@ -9,7 +9,7 @@ type TypeboxApp = Parameters<FastifyPluginAsyncTypebox>[0]
 
 /** Documents the optional If-Match header of writes to managed records. */
 export const IfMatchHeaders = Type.Object({
-  'if-match': Type.Optional(Type.String({ description: 'ETag last read; when sent and stale the write is refused with 412.' }))
+  'if-match': Type.Optional(Type.String({ maxLength: 200, description: 'ETag last read; when sent and stale the write is refused with 412.' }))
 })
 
 export interface ActivationRoutesOptions<R extends Managed> {

@@ -3,7 +3,7 @@ import type { PgColumn, PgTable, PgUpdateSetSource } from 'drizzle-orm/pg-core'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import type { Db } from '../db/client.ts'
-import { ERRORS } from '../errors.ts'
+import { ERRORS, problem } from '../errors.ts'
 import type { RequestContext } from './request-context.ts'
 import { recordAudit } from '../db/audit.ts'
 import { checkIfMatch, etagOf } from './etag.ts'
@@ -73,8 +73,8 @@ export async function requireReference<T extends ManagedTable>(
   db: Db, table: T, id: string, scope: SQL | undefined, pointer: string, what: string
 ): Promise<RowOf<T>> {
   const row = await findRow(db, table, id, scope)
-  if (!row) throw ERRORS.unprocessable(`The ${what} does not exist or is not visible to you.`, [{ pointer, detail: `no ${what} with id ${id}` }])
-  if (!row.active) throw ERRORS.unprocessable(`The ${what} is deactivated.`, [{ pointer, detail: `${what} ${id} is deactivated` }])
+  if (!row) throw problem('reference-not-found', `The ${what} does not exist or is not visible to you.`, { errors: [{ pointer, detail: `no ${what} with id ${id}` }] })
+  if (!row.active) throw problem('reference-deactivated', `The ${what} is deactivated.`, { errors: [{ pointer, detail: `${what} ${id} is deactivated` }] })
   return row
 }
 

@@ -1,4 +1,4 @@
-import { ERRORS } from '../errors.ts'
+import { problem } from '../errors.ts'
 
 /**
  * A period ends on or after the day it starts; an open end (null) is always fine. Dates are
@@ -6,7 +6,7 @@ import { ERRORS } from '../errors.ts'
  */
 export function checkDateRange(startsOn: string | null, endsOn: string | null): void {
   if (startsOn !== null && endsOn !== null && endsOn < startsOn) {
-    throw ERRORS.unprocessable(`The period would end (${endsOn}) before it starts (${startsOn}).`,
-      [{ pointer: '/endsOn', detail: `must be on or after startsOn (${startsOn})` }])
+    throw problem('period-ends-before-start', `The period would end (${endsOn}) before it starts (${startsOn}).`,
+      { errors: [{ pointer: '/endsOn', detail: `must be on or after startsOn (${startsOn})` }] })
   }
 }

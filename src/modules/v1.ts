@@ -8,6 +8,7 @@ import supervisorsRoutes from './supervisors/supervisors-routes.ts'
 import assignmentsRoutes from './assignments/assignments-routes.ts'
 import observationsRoutes from './observations/observations-routes.ts'
 import accountsRoutes from './accounts/accounts-routes.ts'
+import identityRoutes from './identity/identity-routes.ts'
 import auditRoutes from './audit/audit-routes.ts'
 import feedbackReportRoutes from './reports/feedback-report-routes.ts'
 import cohortReportRoutes from './reports/cohort-report-routes.ts'
@@ -17,10 +18,18 @@ import certificatesRoutes from './certificates/certificates-routes.ts'
 
 /** Everything under /v1 needs an API key. */
 const v1: FastifyPluginAsyncTypebox = async (app) => {
-  app.addHook('onRequest', app.authenticate)
+  app.addHook('onRequest', async (request, reply) => {
+    try {
+      await app.authenticate(request)
+    } catch (err) {
+      // A request without a valid key is anonymous: it spends its address's budget, so guessing keys is slowed.
+      await app.countRequest(request, reply)
+      throw err
+    }
+  })
   for (const routes of [
     rubricsRoutes, organizationsRoutes, programsRoutes, cohortsRoutes, traineesRoutes,
-    supervisorsRoutes, assignmentsRoutes, observationsRoutes, accountsRoutes, auditRoutes, cohortReportRoutes,
+    supervisorsRoutes, assignmentsRoutes, observationsRoutes, accountsRoutes, identityRoutes, auditRoutes, cohortReportRoutes,
     feedbackReportRoutes, progressReportRoutes, eligibilityRoutes, certificatesRoutes
   ]) {
     await app.register(routes)

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { ERRORS } from '../errors.ts'
+import { ERRORS, problem } from '../errors.ts'
 import { hashApiKey } from '../modules/accounts/api-key.ts'
 import { findPrincipalByKeyHash, touchApiKey, TOUCH_INTERVAL_MS } from '../modules/accounts/auth-repository.ts'
 import type { Principal, RequestContext, Role } from '../lib/request-context.ts'
@@ -35,6 +35,12 @@ export default fp(async function authPlugin(app: FastifyInstance) {
     if (!match?.[1]) throw ERRORS.unauthorized()
     const found = await findPrincipalByKeyHash(app.db, hashApiKey(match[1]))
     if (!found) throw ERRORS.unauthorized('The API key is not valid, or has been revoked.')
+    if (found.expiresAt && found.expiresAt.getTime() <= Date.now()) {
+      throw problem('api-key-expired', `The API key expired at ${found.expiresAt.toISOString()}; issue a new one.`)
+    }
+    if (found.readOnly && request.method !== 'GET' && request.method !== 'HEAD') {
+      throw problem('api-key-read-only', 'This API key is read-only: only GET and HEAD requests are allowed with it.')
+    }
     request.principal = found.principal
     const apiKeyId = found.principal.apiKeyId
     if (apiKeyId && (found.lastUsedAt === null || Date.now() - found.lastUsedAt.getTime() >= TOUCH_INTERVAL_MS)) {
@@ -46,6 +52,6 @@ export default fp(async function authPlugin(app: FastifyInstance) {
   app.decorate('requireRole', (...allowed: Role[]) => async (request: FastifyRequest) => {
     const role = request.principal?.role
     if (!role) throw ERRORS.unauthorized()
-    if (!allowed.includes(role)) throw ERRORS.forbidden(`This action needs one of the roles: ${allowed.join(', ')}.`)
+    if (!allowed.includes(role)) throw problem('role-not-allowed', `This action needs one of the roles: ${allowed.join(', ')}.`)
   })
 }, { name: 'auth', dependencies: ['db'] })

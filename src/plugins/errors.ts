@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { AppError, ERRORS, type FieldProblem } from '../errors.ts'
+import { AppError, ERRORS, problem, type FieldProblem } from '../errors.ts'
 
 interface AjvIssue {
   instancePath: string
@@ -83,14 +83,15 @@ function describe(issue: AjvIssue, part: string): FieldProblem {
   }
 }
 
+/** Postgres SQLSTATEs a request can cause, each the cause it stands for (a bug for any other). */
 const PG_ERRORS: Record<string, (detail: string) => AppError> = {
-  '23505': (d) => ERRORS.conflict(`A record with the same unique value already exists (${d}).`),
-  '23503': () => ERRORS.unprocessable('A referenced record does not exist.'),
-  '23514': (d) => ERRORS.unprocessable(`A value is outside what is allowed (${d}).`),
-  '23001': (d) => ERRORS.locked(d),
-  '22P02': () => ERRORS.validation([], 'A value has the wrong format.'),
-  '22007': () => ERRORS.validation([], 'A date or time is not valid.'),
-  '22008': () => ERRORS.validation([], 'A date or time is out of range.')
+  '23505': (d) => problem('duplicate-record', `A record with the same unique value already exists (${d}).`),
+  '23503': () => problem('reference-not-found', 'A referenced record does not exist.'),
+  '23514': (d) => problem('value-not-allowed', `A value is outside what is allowed (${d}).`),
+  '23001': (d) => problem('record-immutable', d),
+  '22P02': () => problem('invalid-value-format', 'A value has the wrong format.', { errors: [] }),
+  '22007': () => problem('invalid-datetime', 'A date or time is not valid.', { errors: [] }),
+  '22008': () => problem('datetime-out-of-range', 'A date or time is out of range.', { errors: [] })
 }
 
 /** Database errors reach us wrapped by the ORM; the driver's error is the `cause`. */
@@ -117,20 +118,22 @@ function fromFastify(err: FastifyError): AppError | undefined {
   return undefined
 }
 
+/** The problem document (RFC 9457); `instance` is the request's path, when there is one to name. */
+export function problemBody(problem: AppError, instance?: string): Record<string, unknown> {
+  return {
+    type: problem.type,
+    code: problem.code,
+    title: problem.title,
+    status: problem.status,
+    detail: problem.message,
+    ...(instance === undefined ? {} : { instance }),
+    ...(problem.errors ? { errors: problem.errors } : {}),
+    ...problem.extensions
+  }
+}
+
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: AppError): FastifyReply {
-  return reply
-    .code(problem.status)
-    .type('application/problem+json')
-    .send({
-      type: problem.type,
-      code: problem.code,
-      title: problem.title,
-      status: problem.status,
-      detail: problem.message,
-      instance: request.url,
-      ...(problem.errors ? { errors: problem.errors } : {}),
-      ...problem.extensions
-    })
+  return reply.code(problem.status).type('application/problem+json').send(problemBody(problem, request.url))
 }
 
 /** Any error as the problem it stands for; unexpected ones are logged and become a bare 500. */

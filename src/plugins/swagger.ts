@@ -3,6 +3,8 @@ import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import { ProblemSchema } from '../lib/schemas.ts'
+import { cspHeader, DOCS_CSP } from './security-headers.ts'
+import { completeDocument } from './openapi-document.ts'
 
 const problem = { $ref: 'Problem#' }
 const problemResponse = (description: string) => ({
@@ -45,8 +47,11 @@ function optionalWhenDefaulted(schema: FastifySchema): FastifySchema {
 
 export default fp(async function swaggerPlugin(app: FastifyInstance, opts: { version: string }) {
   app.addSchema(ProblemSchema)
+  /** Paths (as the document writes them) of the routes no rate limit counts. */
+  const unlimited = new Set<string>()
 
   app.addHook('onRoute', (route: RouteOptions) => {
+    if (route.config?.rateLimit === false) unlimited.add(route.url.replace(/:(\w+)/g, '{$1}'))
     if (!route.schema || route.schema.hide) return
     const response = { ...(route.schema.response as Record<string, unknown> | undefined) }
     const methods = [route.method].flat()
@@ -89,7 +94,10 @@ export default fp(async function swaggerPlugin(app: FastifyInstance, opts: { ver
       ]
     },
     transform: ({ schema, url }) => ({ schema: optionalWhenDefaulted(schema), url }),
+    transformObject: (documents) => completeDocument('openapiObject' in documents ? documents.openapiObject as Record<string, unknown> : documents.swaggerObject as Record<string, unknown>,
+      { unlimited: (path) => unlimited.has(path) }),
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) }
   })
-  await app.register(swaggerUi, { routePrefix: '/docs' })
+  // Swagger UI loads only its own files (and fetches /docs/json); no inline script or style.
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: cspHeader(DOCS_CSP) })
 }, { name: 'swagger' })

@@ -1,6 +1,7 @@
 import { Ajv, type Options } from 'ajv'
 import addFormats from 'ajv-formats'
-import type { FastifySchemaCompiler } from 'fastify'
+import type { FastifyRequest, FastifySchemaCompiler } from 'fastify'
+import { ERRORS, type FieldProblem } from '../errors.ts'
 
 const common: Options = {
   allErrors: true,
@@ -36,4 +37,41 @@ export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
 export function bodyValidator(schema: object): (body: unknown) => Array<{ instancePath: string; keyword: string; message?: string; params: Record<string, unknown>; schemaPath?: string }> {
   const validate = makeAjv(false).compile(schema)
   return (body) => (validate(body) ? [] : [...(validate.errors ?? [])])
+}
+
+/** NUL, which Postgres text and jsonb cannot hold, and UTF-16 halves without their pair, which would be stored as U+FFFD. */
+// eslint-disable-next-line no-control-regex -- finding the control character U+0000 is the point
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
+
+const escapePointer = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1')
+
+/**
+ * The first text in a parsed request part (any depth, keys included) that Postgres cannot store
+ * faithfully, as a problem at its pointer. Iterative, so a deeply nested body cannot exhaust the stack.
+ */
+export function unstorableText(value: unknown, prefix: string): FieldProblem | undefined {
+  const stack: Array<[unknown, string]> = [[value, prefix]]
+  while (stack.length > 0) {
+    const [v, pointer] = stack.pop()!
+    if (typeof v === 'string') {
+      if (UNSTORABLE.test(v)) return { pointer: pointer || '/', detail: 'must not contain NUL (U+0000) or unpaired UTF-16 surrogates' }
+    } else if (v !== null && typeof v === 'object') {
+      for (const [key, inner] of Object.entries(v)) {
+        const at = `${pointer}/${escapePointer(key)}`
+        if (UNSTORABLE.test(key)) return { pointer: at, detail: 'the name must not contain NUL (U+0000) or unpaired UTF-16 surrogates' }
+        stack.push([inner, at])
+      }
+    }
+  }
+  return undefined
+}
+
+/**
+ * preValidation hook for every route, JSON and form bodies alike: text that cannot be stored is a
+ * 400 naming the field, before any schema or query sees it (a NUL would otherwise reach Postgres
+ * and fail there as a 500).
+ */
+export async function refuseUnstorableText(request: FastifyRequest): Promise<void> {
+  const found = unstorableText(request.params, '/params') ?? unstorableText(request.query, '/query') ?? unstorableText(request.body, '')
+  if (found) throw ERRORS.validation([found], `The value at ${found.pointer} ${found.detail}.`)
 }

@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto'
+import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import type { Test } from 'tap'
 import type { LightMyRequestResponse } from 'fastify'
 import { buildApp, type App } from '../../src/app.ts'
@@ -11,10 +11,14 @@ export const ADMIN_KEY = 'rk_test-admin-key-0000000000000000000000000000'
 
 /** One credential signing key per test process, so no test writes a key file. */
 export const SIGNING_KEY_PEM = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
+/** Likewise the secrets key (two-factor secrets). */
+export const SECRETS_KEY = randomBytes(32).toString('base64')
 
 export interface TestApp {
   app: App
+  /** Fixtures and raw-SQL checks (see FreshDatabase.db): on a Postgres server, the superuser, not the app's role. */
   db: Db
+  /** The app's own: on a Postgres server, the runtime role. */
   database: Database
   config: Config
   adminKey: string
@@ -22,8 +26,13 @@ export interface TestApp {
 
 /** Builds the whole app on a fresh database for one test file; closed and dropped in teardown. */
 export async function buildTestApp(t: Test, env: Record<string, string> = {}): Promise<TestApp> {
-  const config = loadConfig({ LOG_LEVEL: 'silent', LOAD_RUBRICS_ON_START: 'false', ADMIN_API_KEY: ADMIN_KEY, CREDENTIAL_SIGNING_KEY: SIGNING_KEY_PEM, ...env })
-  const { database, drop } = await freshDatabase()
+  // Rate limits out of the way (one key sends a whole file's requests within a minute) unless a test sets them.
+  const config = loadConfig({
+    LOG_LEVEL: 'silent', LOAD_RUBRICS_ON_START: 'false', ADMIN_API_KEY: ADMIN_KEY, CREDENTIAL_SIGNING_KEY: SIGNING_KEY_PEM, SECRETS_KEY,
+    RATE_LIMIT_PER_MINUTE: '1000000', RATE_LIMIT_ANONYMOUS_PER_MINUTE: '1000000', ...env
+  })
+  const { database, db, drop } = await freshDatabase()
+  // As src/server.ts does it: the start-up writes go through the app's own role.
   await ensureAdmin(database.db, ADMIN_KEY)
   const app = await buildApp({ config, database, logger: false })
   await app.ready()
@@ -31,7 +40,7 @@ export async function buildTestApp(t: Test, env: Record<string, string> = {}): P
     await app.close()
     await drop()
   })
-  return { app, db: database.db, database, config, adminKey: ADMIN_KEY }
+  return { app, db, database, config, adminKey: ADMIN_KEY }
 }
 
 export interface Call {

@@ -3,6 +3,7 @@ import { createServer } from 'node:net'
 import axe from 'axe-core'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import type { Test } from 'tap'
+import { invitationFor } from './accounts.ts'
 import { buildTestApp, client, type Client, type TestApp } from './app.ts'
 
 /** Debian's chromium (`apt-get install chromium`); playwright-core never downloads a browser. */
@@ -55,14 +56,11 @@ export interface Person { context: BrowserContext; page: Page; email: string; pa
  */
 export async function invitedPerson(live: Pick<LiveApp, 'admin' | 'browser'>, account: { role: string; name: string; email: string } & Record<string, unknown>,
   o: { viewport?: { width: number; height: number }; onPasswordPage?: (page: Page) => Promise<void> } = {}): Promise<Person> {
-  const created = await live.admin.post('/v1/accounts', { body: account })
-  if (created.statusCode !== 201) throw new Error(`creating the account failed: ${created.body}`)
-  const invite = await live.admin.post(`/v1/accounts/${created.json().id}/invitations`)
-  if (invite.statusCode !== 201) throw new Error(`inviting failed: ${invite.body}`)
+  const url = await invitationFor(live.admin, account)
   const context = await live.browser.newContext({ viewport: o.viewport ?? { width: 820, height: 1180 }, acceptDownloads: true })
   const page = await context.newPage()
   const password = 'a long enough passphrase 7'
-  await page.goto(invite.json().url)
+  await page.goto(url)
   await o.onPasswordPage?.(page)
   await page.getByLabel('New password').fill(password)
   await page.getByLabel('The same password again').fill(password)

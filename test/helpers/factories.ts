@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto'
+import { eq } from 'drizzle-orm'
 import type { Db } from '../../src/db/client.ts'
 import {
-  accounts, apiKeys, assignments, cohorts, coordinatorPrograms, organizations, programs, rubricVersions, rubrics, supervisors, trainees
+  accounts, apiKeys, assignments, cohorts, coordinatorPrograms, organizations, programOrganizations, programs, rubricVersions, rubrics, supervisors, trainees
 } from '../../src/db/schema/index.ts'
 import { generateApiKey } from '../../src/modules/accounts/api-key.ts'
 import type { Role } from '../../src/lib/request-context.ts'
@@ -36,7 +37,17 @@ export async function makeCohort(db: Db, programId: string) {
   return row!
 }
 
+/** The programme serves the organization (idempotent): its trainees may be placed in the programme's cohorts. */
+export async function linkProgram(db: Db, programId: string, organizationId: string) {
+  await db.insert(programOrganizations).values({ programId, organizationId }).onConflictDoNothing()
+}
+
+/** With a cohort, the cohort's programme is linked to the organization first, so the placement is a valid one. */
 export async function makeTrainee(db: Db, organizationId: string, cohortId: string | null, fields: Partial<typeof trainees.$inferInsert> = {}) {
+  if (cohortId !== null) {
+    const [cohort] = await db.select({ programId: cohorts.programId }).from(cohorts).where(eq(cohorts.id, cohortId))
+    if (cohort) await linkProgram(db, cohort.programId, organizationId)
+  }
   const [row] = await db.insert(trainees).values({
     organizationId, cohortId, name: `Trainee ${uniq()}`, email: `t-${uniq()}@example.org`, discipline: 'nursing', ...fields
   }).returning()
@@ -75,8 +86,9 @@ export async function makeAccount(db: Db, role: Role, scope: AccountScope = {}) 
 }
 
 /**
- * A complete little world: one programme on the test rubric, one cohort, two organisations, and in
- * each a trainee with an assigned supervisor, plus a key for every role. Tests of access use the
+ * A complete little world: one programme on the test rubric, one cohort, two organisations (both
+ * served by the programme, since a trainee of each is in its cohort), and in each a trainee with an
+ * assigned supervisor, plus a key for every role. Tests of access use the
  * "other" half to prove that what is not yours is not found.
  */
 export async function makeWorld(db: Db) {

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { check, index, integer, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import { boolean, check, index, integer, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
 import { active, createdAt, id, updatedAt } from './columns.ts'
 import { organizations, programs, supervisors, trainees } from './structure.ts'
 
@@ -27,12 +27,17 @@ export const accounts = pgTable('accounts', {
   createdAt: createdAt(),
   updatedAt: updatedAt()
 }, (t) => [
+  // A link only for its role; an active person's account always has its link. Only a deactivated
+  // account may have lost it: migration 0006 unlinked duplicate accounts of one person that way.
   check('accounts_scope', sql`
-    (${t.role} = 'supervisor') = (${t.supervisorId} is not null)
-    and (${t.role} = 'trainee') = (${t.traineeId} is not null)
-    and (${t.role} = 'integrator') = (${t.organizationId} is not null)`),
-  index('accounts_supervisor_idx').on(t.supervisorId),
-  index('accounts_trainee_idx').on(t.traineeId),
+    (${t.supervisorId} is null or ${t.role} = 'supervisor')
+    and (${t.traineeId} is null or ${t.role} = 'trainee')
+    and (${t.role} = 'integrator') = (${t.organizationId} is not null)
+    and (${t.role} <> 'supervisor' or ${t.supervisorId} is not null or not ${t.active})
+    and (${t.role} <> 'trainee' or ${t.traineeId} is not null or not ${t.active})`),
+  // One account per person: a second account could otherwise borrow someone's observations.
+  uniqueIndex('accounts_supervisor_unique').on(t.supervisorId).where(sql`${t.supervisorId} is not null`),
+  uniqueIndex('accounts_trainee_unique').on(t.traineeId).where(sql`${t.traineeId} is not null`),
   index('accounts_role_idx').on(t.role, t.active),
   // People sign in with their email: one account per address.
   uniqueIndex('accounts_email_unique').on(sql`lower(${t.email})`)
@@ -54,5 +59,9 @@ export const apiKeys = pgTable('api_keys', {
   createdAt: createdAt(),
   createdBy: uuid('created_by'),
   revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
-  lastUsedAt: timestamp('last_used_at', { withTimezone: true, mode: 'date' })
+  lastUsedAt: timestamp('last_used_at', { withTimezone: true, mode: 'date' }),
+  /** From then on the key answers 401 (api-key-expired); null: until revoked. */
+  expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }),
+  /** Only GET and HEAD; anything else answers 403 (api-key-read-only). */
+  readOnly: boolean('read_only').notNull().default(false)
 }, (t) => [index('api_keys_account_idx').on(t.accountId)])

@@ -1,4 +1,5 @@
-import { index, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core'
+import { sql } from 'drizzle-orm'
+import { check, index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core'
 import { accounts } from './accounts.ts'
 import { createdAt } from './columns.ts'
 
@@ -13,23 +14,30 @@ export const webSessions = pgTable('web_sessions', {
   csrfToken: text('csrf_token').notNull(),
   createdAt: createdAt(),
   lastSeenAt: timestamp('last_seen_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
-  expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull()
-}, (t) => [index('web_sessions_account_idx').on(t.accountId)])
+  expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+  /**
+   * Set while the password was right but sign-in is not finished: 'second-factor' (a code is due)
+   * or 'enrol' (two-factor is required and not yet set up). Such a session reaches no page.
+   */
+  pending: text('pending')
+}, (t) => [
+  index('web_sessions_account_idx').on(t.accountId),
+  check('web_sessions_pending', sql`${t.pending} in ('second-factor', 'enrol')`)
+])
 
-/** A one-time link for a person to set their password (first time, or after a reset by an admin or coordinator). */
+/**
+ * A one-time link for a person to set their password: an invitation (the account has none yet) or
+ * a password reset an admin made (the account has one).
+ */
 export const accountInvitations = pgTable('account_invitations', {
   tokenHash: text('token_hash').primaryKey(),
   accountId: uuid('account_id').notNull().references(() => accounts.id),
+  purpose: text('purpose').notNull().default('invitation'),
   createdBy: uuid('created_by').references(() => accounts.id),
   createdAt: createdAt(),
   expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
   usedAt: timestamp('used_at', { withTimezone: true, mode: 'date' })
-}, (t) => [index('account_invitations_account_idx').on(t.accountId)])
-
-/** Failed sign-ins per email, to slow guessing down (shared by every instance of the service). */
-export const signInThrottle = pgTable('sign_in_throttle', {
-  key: text('key').primaryKey(),
-  failures: integer('failures').notNull().default(0),
-  lastFailureAt: timestamp('last_failure_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
-  blockedUntil: timestamp('blocked_until', { withTimezone: true, mode: 'date' })
-})
+}, (t) => [
+  index('account_invitations_account_idx').on(t.accountId),
+  check('account_invitations_purpose', sql`${t.purpose} in ('invitation', 'password-reset')`)
+])

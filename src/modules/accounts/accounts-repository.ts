@@ -25,8 +25,26 @@ const accountColumns = {
 
 export type AccountRow = NonNullable<Awaited<ReturnType<typeof findAccount>>>
 
-export async function findAccount(db: Db, id: string) {
-  const [row] = await db.select(accountColumns).from(accounts).where(eq(accounts.id, id))
+/** `scope` (accountScope of the caller) makes an account outside it read as missing. */
+export async function findAccount(db: Db, id: string, scope?: SQL) {
+  const [row] = await db.select(accountColumns).from(accounts).where(and(eq(accounts.id, id), scope))
+  return row
+}
+
+/** The account a trainee or supervisor record already has, if any (one per person). */
+export async function accountOfPerson(db: Db, kind: 'trainee' | 'supervisor', personId: string): Promise<string | undefined> {
+  const [row] = await db.select({ id: accounts.id }).from(accounts)
+    .where(eq(kind === 'trainee' ? accounts.traineeId : accounts.supervisorId, personId))
+  return row?.id
+}
+
+/**
+ * The person record, locked until the transaction ends, and whether it is active: giving or restoring
+ * an account waits for another account being given, or for a deactivation of the person in progress.
+ */
+export async function lockPerson(db: Db, kind: 'trainee' | 'supervisor', personId: string): Promise<{ active: boolean } | undefined> {
+  const table = kind === 'trainee' ? trainees : supervisors
+  const [row] = await db.select({ active: table.active }).from(table).where(eq(table.id, personId)).for('update')
   return row
 }
 
@@ -41,14 +59,17 @@ export interface AccountListOptions {
   active?: boolean
   cursor?: Cursor
   limit: number
+  /** The caller's accountScope. */
+  scope?: SQL | undefined
 }
 
-export async function listAccounts(db: Db, { role, active, cursor, limit }: AccountListOptions) {
+export async function listAccounts(db: Db, { role, active, cursor, limit, scope }: AccountListOptions) {
   const page = keyset(accounts.createdAt, accounts.id, cursor)
   return db.select(accountColumns).from(accounts)
     .where(and(
       role === undefined ? undefined : eq(accounts.role, role),
       active === undefined ? undefined : eq(accounts.active, active),
+      scope,
       page.where
     ))
     .orderBy(...page.orderBy)

@@ -6,7 +6,7 @@ import { contextOf } from '../../plugins/auth.ts'
 import { AccountListQuery, AccountPage, AccountSchema, CreateAccountBody, UpdateAccountBody } from './accounts-schemas.ts'
 import { createAccount, getAccount, listAccounts, setAccountActive, toAccount, updateAccountFields } from './accounts-service.ts'
 import { Type } from 'typebox'
-import { createInvitation } from '../web/auth-service.ts'
+import { createInvitation } from '../identity/links-service.ts'
 import apiKeysRoutes from './api-keys-routes.ts'
 import meRoutes from './me-routes.ts'
 
@@ -16,7 +16,7 @@ const tags = ['accounts']
 const accountsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const adminOnly = app.requireRole('admin')
 
-  // Coordinators create trainee and supervisor accounts for the people of their programs, and invite them.
+  // Coordinators create, read, invite and reactivate the accounts of the people in their scope.
   const adminOrCoordinator = app.requireRole('admin', 'coordinator')
 
   app.post('/accounts', {
@@ -24,7 +24,7 @@ const accountsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags, operationId: 'createAccount', body: CreateAccountBody, response: { 201: AccountSchema },
       summary: 'Create an account',
-      description: 'The role decides the one link required: supervisorId (supervisor), traineeId (trainee), organizationId (integrator), programIds (coordinator, optional). Other links are refused (422). Give the account a key with POST /accounts/{id}/api-keys, or a web password with POST /accounts/{id}/invitations. Coordinators create trainee accounts for trainees of their cohorts and supervisor accounts for supervisors assigned to those trainees.'
+      description: 'The role decides the one link required: supervisorId (supervisor), traineeId (trainee), organizationId (integrator), programIds (coordinator, optional). Other links are refused (422). A trainee or supervisor has one account: a second is refused (409, person-has-account, naming `accountId`). Give the account a key with POST /accounts/{id}/api-keys, or a web password with POST /accounts/{id}/invitations. Coordinators create trainee and supervisor accounts for the people of the organizations their programmes serve.'
     }
   }, async (request, reply) => {
     const row = await createAccount(app.db, contextOf(request), request.body)
@@ -35,24 +35,27 @@ const accountsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     onRequest: adminOrCoordinator,
     schema: {
       tags, operationId: 'inviteAccount', params: IdParams,
-      summary: 'A one-time link for the account\'s person to set a web password',
-      description: 'Valid for 7 days and once; a new link makes earlier ones stop working. People (not integrators) sign in to the web pages with their email and that password. Send the link to the person yourself.',
-      response: { 201: Type.Object({ url: Type.String(), expiresAt: Type.String({ format: 'date-time' }) }) }
+      summary: 'A one-time link for the account\'s person to set their first web password',
+      description: 'Only for an account without a password (409 `account-has-password` otherwise: an admin sends a password reset instead, POST /accounts/{id}/password-resets). Valid for 7 days and once; a new link makes earlier ones stop working. People (not integrators) sign in to the web pages with their email and that password. Send the link to the person yourself.',
+      response: { 201: Type.Object({ url: Type.String({ format: 'uri', maxLength: 2000 }), expiresAt: Type.String({ format: 'date-time', maxLength: 40 }) }) }
     }
   }, async (request, reply) => reply.code(201).send(await createInvitation(app.db, contextOf(request), request.params.id, app.issuer.baseUrl, new Date())))
 
   app.get('/accounts', {
-    onRequest: adminOnly,
-    schema: { tags, operationId: 'listAccounts', summary: 'List accounts, newest first', querystring: AccountListQuery, response: { 200: AccountPage } }
+    onRequest: adminOrCoordinator,
+    schema: {
+      tags, operationId: 'listAccounts', summary: 'List accounts, newest first', querystring: AccountListQuery, response: { 200: AccountPage },
+      description: 'Coordinators see the accounts of the trainees and supervisors of the organizations their programmes serve.'
+    }
   }, async (request) => {
-    const page = await listAccounts(app.db, request.query)
+    const page = await listAccounts(app.db, contextOf(request), request.query)
     return { items: page.items.map(toAccount), nextCursor: page.nextCursor }
   })
 
   app.get('/accounts/:id', {
-    onRequest: adminOnly,
+    onRequest: adminOrCoordinator,
     schema: { tags, operationId: 'getAccount', summary: 'Get an account', params: IdParams, response: { 200: AccountSchema } }
-  }, async (request, reply) => withEtag(reply, await getAccount(app.db, request.params.id)))
+  }, async (request, reply) => withEtag(reply, await getAccount(app.db, contextOf(request), request.params.id)))
 
   app.patch('/accounts/:id', {
     onRequest: adminOnly,
@@ -75,10 +78,11 @@ const accountsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     withEtag(reply, await setAccountActive(app.db, contextOf(request), request.params.id, false, ifMatchOf(request))))
 
   app.post('/accounts/:id/reactivate', {
-    onRequest: adminOnly,
+    onRequest: adminOrCoordinator,
     schema: {
       tags, operationId: 'reactivateAccount', params: IdParams, headers: IfMatchHeaders, response: { 200: AccountSchema },
-      summary: 'Reactivate an account: its unrevoked API keys work again'
+      summary: 'Reactivate an account: its unrevoked API keys work again',
+      description: 'Admins, and coordinators for the accounts of the people in their scope. Deactivating a trainee or supervisor deactivates their account; reactivating the person does not reactivate it: this does. Refused (409) while the person is still deactivated (person-deactivated), and for an account unlinked as a person\'s second account (account-unlinked).'
     }
   }, async (request, reply) =>
     withEtag(reply, await setAccountActive(app.db, contextOf(request), request.params.id, true, ifMatchOf(request))))

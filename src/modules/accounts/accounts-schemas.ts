@@ -7,17 +7,19 @@ const Role = Type.Enum([...roles], {
 })
 const Name = Type.String({ minLength: 1, maxLength: 200 })
 const Email = Type.String({ format: 'email', maxLength: 320 })
+const KeyName = Type.String({ minLength: 1, maxLength: 100 })
+const KeyPrefix = (o: { description?: string } = {}) => Type.String({ maxLength: 32, ...o })
 const ProgramIds = Type.Array(Uuid, { uniqueItems: true, maxItems: 200, description: 'Programmes a coordinator is responsible for.' })
 
 export const AccountSchema = Type.Object({
   id: Uuid,
   role: Role,
-  name: Type.String(),
-  email: Nullable(Type.String()),
+  name: Name,
+  email: Nullable(Email),
   supervisorId: Nullable(Uuid),
   traineeId: Nullable(Uuid),
   organizationId: Nullable(Uuid),
-  programIds: Type.Array(Uuid),
+  programIds: Type.Array(Uuid, { maxItems: 10_000 }),
   active: Type.Boolean(),
   createdAt: DateTime,
   updatedAt: DateTime
@@ -50,11 +52,14 @@ export const AccountListQuery = Type.Object({
 export const ApiKeySchema = Type.Object({
   id: Uuid,
   accountId: Uuid,
-  name: Type.String(),
-  prefix: Type.String({ description: 'The first characters of the key, to recognise it; not a secret.' }),
+  name: KeyName,
+  prefix: KeyPrefix({ description: 'The first characters of the key, to recognise it; not a secret.' }),
   createdAt: DateTime,
   lastUsedAt: Nullable(DateTime),
-  revokedAt: Nullable(DateTime)
+  revokedAt: Nullable(DateTime),
+  /** From then on the key answers 401 (`api-key-expired`); null: until revoked. */
+  expiresAt: Nullable(DateTime),
+  readOnly: Type.Boolean({ description: 'Only GET and HEAD; anything else answers 403 (`api-key-read-only`).' })
 })
 
 export const ApiKeyPage = Page(ApiKeySchema)
@@ -63,19 +68,23 @@ export const ApiKeyListQuery = Type.Object({ ...PageQuery }, { additionalPropert
 export const CreatedApiKeySchema = Type.Object({
   id: Uuid,
   accountId: Uuid,
-  name: Type.String(),
-  prefix: Type.String(),
+  name: KeyName,
+  prefix: KeyPrefix(),
   createdAt: DateTime,
-  key: Type.String({ description: 'The secret. Shown only in this response: store it now, it cannot be retrieved again.' })
+  expiresAt: Nullable(DateTime),
+  readOnly: Type.Boolean(),
+  key: Type.String({ maxLength: 200, description: 'The secret. Shown only in this response: store it now, it cannot be retrieved again.' })
 })
 
 export const CreateApiKeyBody = Type.Object({
-  name: Type.String({ minLength: 1, maxLength: 100, description: 'What the key is for, e.g. "laptop" or "HR sync".' })
+  name: { ...KeyName, description: 'What the key is for, e.g. "laptop" or "HR sync".' },
+  expiresAt: Type.Optional(Type.String({ format: 'date-time', maxLength: 40, description: 'When the key stops working (in the future); omit for a key that works until revoked.' })),
+  readOnly: Type.Optional(Type.Boolean({ default: false, description: 'A key for reading only: any method other than GET or HEAD answers 403.' }))
 }, { additionalProperties: false })
 
 export const MeSchema = Type.Object({
   account: AccountSchema,
-  apiKey: Type.Object({ id: Uuid, name: Type.String(), prefix: Type.String() }, { description: 'The key this request was made with.' })
+  apiKey: Type.Object({ id: Uuid, name: KeyName, prefix: KeyPrefix() }, { description: 'The key this request was made with.' })
 })
 
 export type Account = Static<typeof AccountSchema>

@@ -11,7 +11,9 @@ const keyColumns = {
   prefix: apiKeys.prefix,
   createdAt: apiKeys.createdAt,
   lastUsedAt: apiKeys.lastUsedAt,
-  revokedAt: apiKeys.revokedAt
+  revokedAt: apiKeys.revokedAt,
+  expiresAt: apiKeys.expiresAt,
+  readOnly: apiKeys.readOnly
 }
 
 export type ApiKeyRow = NonNullable<Awaited<ReturnType<typeof findApiKey>>>

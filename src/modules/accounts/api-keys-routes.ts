@@ -6,7 +6,7 @@ import { createApiKey, listApiKeys, MAX_UNREVOKED_KEYS, revokeApiKey } from './a
 
 const tags = ['accounts']
 
-const CREATED = `The response is the only time the key is shown: only its SHA-256 hash is stored. An account holds at most ${MAX_UNREVOKED_KEYS} unrevoked keys (409 beyond).`
+const CREATED = `The response is the only time the key is shown: only its SHA-256 hash is stored. An account holds at most ${MAX_UNREVOKED_KEYS} unrevoked keys (409 beyond). A key may carry an expiry (\`expiresAt\`: from then on it answers 401 with code \`api-key-expired\`) and may be read-only (\`readOnly\`: any method other than GET or HEAD answers 403 with code \`api-key-read-only\`).`
 
 /**
  * API keys. Admins issue and revoke keys for any account; every account, whatever its role, may
@@ -23,7 +23,7 @@ const apiKeysRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: IdParams, body: CreateApiKeyBody, response: { 201: CreatedApiKeySchema }
     }
   }, async (request, reply) =>
-    reply.code(201).send(await createApiKey(app.db, contextOf(request), request.params.id, request.body.name)))
+    reply.code(201).send(await createApiKey(app.db, contextOf(request), request.params.id, request.body)))
 
   app.get('/accounts/:id/api-keys', {
     onRequest: adminOnly,
@@ -40,7 +40,7 @@ const apiKeysRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const ctx = contextOf(request)
-    return reply.code(201).send(await createApiKey(app.db, ctx, ctx.principal.accountId, request.body.name))
+    return reply.code(201).send(await createApiKey(app.db, ctx, ctx.principal.accountId, request.body))
   })
 
   app.get('/me/api-keys', {

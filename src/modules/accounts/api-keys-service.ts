@@ -1,5 +1,5 @@
 import type { Db } from '../../db/client.ts'
-import { ERRORS } from '../../errors.ts'
+import { ERRORS, problem } from '../../errors.ts'
 import { decodeCursor, toPage } from '../../lib/pagination.ts'
 import type { PageRequest } from '../../lib/crud.ts'
 import { recordAudit } from '../../db/audit.ts'
@@ -18,23 +18,45 @@ export const MAX_UNREVOKED_KEYS = 10
 const iso = (d: Date | null) => d?.toISOString() ?? null
 
 export const toApiKey = (row: ApiKeyRow): ApiKey => ({
-  ...row, createdAt: row.createdAt.toISOString(), lastUsedAt: iso(row.lastUsedAt), revokedAt: iso(row.revokedAt)
+  ...row, createdAt: row.createdAt.toISOString(), lastUsedAt: iso(row.lastUsedAt), revokedAt: iso(row.revokedAt), expiresAt: iso(row.expiresAt)
 })
 
+export interface NewApiKey { name: string; expiresAt?: string; readOnly?: boolean }
+
 /** The secret exists in clear only in this function's result: the database gets its hash. */
-export async function createApiKey(db: Db, ctx: RequestContext, accountId: string, name: string): Promise<CreatedApiKey> {
+export async function createApiKey(db: Db, ctx: RequestContext, accountId: string, input: NewApiKey, now = new Date()): Promise<CreatedApiKey> {
+  const expiresAt = input.expiresAt === undefined ? null : new Date(input.expiresAt)
+  if (expiresAt && expiresAt.getTime() <= now.getTime()) {
+    throw problem('api-key-expiry-past', 'expiresAt must be in the future.', { errors: [{ pointer: '/expiresAt', detail: 'must be in the future' }] })
+  }
+  const readOnly = input.readOnly ?? false
   return db.transaction(async (tx) => {
     const account = await lockAccount(tx, accountId)
     if (!account) throw ERRORS.notFound('account', accountId)
-    if (!account.active) throw ERRORS.conflict('The account is deactivated; reactivate it before giving it a key.')
+    if (!account.active) throw problem('account-inactive', 'The account is deactivated; reactivate it before giving it a key.')
     if (await countUnrevokedKeys(tx, accountId) >= MAX_UNREVOKED_KEYS) {
-      throw ERRORS.conflict(`An account may hold at most ${MAX_UNREVOKED_KEYS} unrevoked API keys; revoke one first.`)
+      throw problem('api-key-limit', `An account may hold at most ${MAX_UNREVOKED_KEYS} unrevoked API keys; revoke one first.`)
     }
+    await refuseOutlivingCaller(tx, ctx, accountId, expiresAt)
     const secret = generateApiKey()
-    const row = await insertApiKey(tx, { accountId, name, prefix: secret.prefix, keyHash: secret.hash, createdBy: ctx.principal.accountId })
-    await recordAudit(tx, ctx, { action: 'api_key.create', objectType: 'api_key', objectId: row.id, changes: { accountId, name, prefix: row.prefix } })
-    return { id: row.id, accountId, name: row.name, prefix: row.prefix, createdAt: row.createdAt.toISOString(), key: secret.key }
+    const row = await insertApiKey(tx, { accountId, name: input.name, prefix: secret.prefix, keyHash: secret.hash, createdBy: ctx.principal.accountId, expiresAt, readOnly })
+    await recordAudit(tx, ctx, {
+      action: 'api_key.create', objectType: 'api_key', objectId: row.id,
+      changes: { accountId, name: input.name, prefix: row.prefix, expiresAt: iso(expiresAt), readOnly }
+    })
+    return { id: row.id, accountId, name: row.name, prefix: row.prefix, createdAt: row.createdAt.toISOString(), expiresAt: iso(row.expiresAt), readOnly: row.readOnly, key: secret.key }
   })
+}
+
+/** A key that expires cannot mint itself a successor that lives longer: a leaked key stays short-lived. */
+async function refuseOutlivingCaller(tx: Db, ctx: RequestContext, accountId: string, expiresAt: Date | null): Promise<void> {
+  if (accountId !== ctx.principal.accountId || !ctx.principal.apiKeyId) return
+  const caller = await findApiKey(tx, ctx.principal.apiKeyId)
+  if (caller?.expiresAt && (!expiresAt || expiresAt > caller.expiresAt)) {
+    throw problem('api-key-outlives-caller', `The key in use expires at ${caller.expiresAt.toISOString()}; a key it issues must expire by then.`, {
+      errors: [{ pointer: '/expiresAt', detail: `must be no later than ${caller.expiresAt.toISOString()}` }]
+    })
+  }
 }
 
 export async function listApiKeys(db: Db, accountId: string, page: PageRequest): Promise<{ items: ApiKey[]; nextCursor: string | null }> {

@@ -1,25 +1,7 @@
-import { and, eq, exists, gte, isNull, lte, ne, not, or, sql, type SQL } from 'drizzle-orm'
+import { and, eq, gte, isNull, lte, ne, not, or, sql, type SQL } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
-import { assignments, trainees } from '../../db/schema/index.ts'
-import type { Principal } from '../../lib/request-context.ts'
-import { traineeScope } from '../access/access.ts'
+import { assignments } from '../../db/schema/index.ts'
 import type { AssignmentListFilter } from './assignments-schemas.ts'
-
-const NOTHING = sql`false`
-
-/**
- * Which assignments the caller may see: a supervisor their own (past ones too); coordinators and
- * integrators those of the trainees they can see (their programmes, their organization). Trainees none.
- */
-export function assignmentScope(p: Principal): SQL | undefined {
-  switch (p.role) {
-    case 'admin': return undefined
-    case 'supervisor': return p.supervisorId ? eq(assignments.supervisorId, p.supervisorId) : NOTHING
-    case 'trainee': return NOTHING
-    case 'coordinator':
-    case 'integrator': return exists(sql`(select 1 from ${trainees} where ${and(eq(trainees.id, assignments.traineeId), traineeScope(p))})`)
-  }
-}
 
 const isCurrent = and(
   eq(assignments.active, true),

@@ -3,7 +3,7 @@ import { ManagedFields } from '../../lib/crud.ts'
 import { DateOnly, Nullable, Page, PageQuery, Uuid } from '../../lib/schemas.ts'
 import { ActiveFilter } from '../trainees/trainees-schemas.ts'
 
-const EndsOn = Nullable(Type.String({ format: 'date', description: 'Last day (inclusive), on or after startsOn; null while open-ended.' }))
+const EndsOn = Nullable(Type.String({ format: 'date', maxLength: 10, description: 'Last day (inclusive), on or after startsOn; null while open-ended.' }))
 
 export const AssignmentSchema = Type.Object({
   ...ManagedFields,

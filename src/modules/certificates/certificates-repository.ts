@@ -1,25 +1,8 @@
-import { and, eq, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm'
+import { and, eq, isNotNull, isNull, sql, type SQL } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
-import { certificateSerial, certificates, eligibilityRuleSets, trainees } from '../../db/schema/index.ts'
-import type { Principal } from '../../lib/request-context.ts'
-import { currentAssignment } from '../access/access.ts'
+import { certificateSerial, certificates, eligibilityRuleSets } from '../../db/schema/index.ts'
 
 export type CertificateRow = typeof certificates.$inferSelect & { ruleSetVersion: number }
-
-const NOTHING = sql`false`
-
-/** Coordinators: their programs; supervisors: their current trainees'; trainees: their own; integrators: their organization's trainees'. */
-export function certificateScope(p: Principal): SQL | undefined {
-  switch (p.role) {
-    case 'admin': return undefined
-    case 'coordinator': return p.programIds.length === 0 ? NOTHING : inArray(certificates.programId, p.programIds)
-    case 'trainee': return p.traineeId ? eq(certificates.traineeId, p.traineeId) : NOTHING
-    case 'integrator': return p.organizationId
-      ? sql`exists (select 1 from ${trainees} where ${trainees.id} = ${certificates.traineeId} and ${trainees.organizationId} = ${p.organizationId})`
-      : NOTHING
-    case 'supervisor': return p.supervisorId ? currentAssignment(p.supervisorId, sql`${certificates.traineeId}`) : NOTHING
-  }
-}
 
 function select(db: Db) {
   return db.select({ certificate: certificates, ruleSetVersion: eligibilityRuleSets.version })

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { DateTime, Nullable, Page, PageQuery, Uuid } from '../../lib/schemas.ts'
+import { Count, DateOnly, DateTime, Label, Nullable, Page, PageQuery, Uuid } from '../../lib/schemas.ts'
 
 export const IssueBody = Type.Object({
   traineeId: Uuid,
@@ -14,19 +14,19 @@ export type RevokeBody = Static<typeof RevokeBody>
 
 export const CertificateSchema = Type.Object({
   id: Uuid,
-  serial: Type.String(),
+  serial: Label({ maxLength: 100 }),
   status: Type.Union([Type.Literal('valid'), Type.Literal('revoked')]),
   traineeId: Uuid,
   programId: Uuid,
-  traineeName: Type.String(),
-  programName: Type.String(),
-  issuerName: Type.String(),
+  traineeName: Label({ maxLength: 200 }),
+  programName: Label({ maxLength: 200 }),
+  issuerName: Label(),
   issuedAt: DateTime,
-  issuedOn: Type.String({ format: 'date' }),
-  ruleSetVersion: Type.Integer(),
-  verificationUrl: Type.String({ description: 'Public: anyone may check the certificate there (HTML, or JSON with Accept: application/json).' }),
+  issuedOn: DateOnly,
+  ruleSetVersion: Count(),
+  verificationUrl: Type.String({ format: 'uri', maxLength: 2000, description: 'Public: anyone may check the certificate there (HTML, or JSON with Accept: application/json).' }),
   revokedAt: Nullable(DateTime),
-  revocationReason: Nullable(Type.String()),
+  revocationReason: Type.Optional(Nullable(Label({ maxLength: 2000, description: 'Why it was revoked (null while valid). Only admins and the coordinators of the program receive it; for everyone else the field is absent.' }))),
   evidence: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'The snapshot taken at issue: rule results and the observations and scores that satisfied them.' }))
 })
 export type CertificateView = Static<typeof CertificateSchema>

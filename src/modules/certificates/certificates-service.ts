@@ -2,17 +2,17 @@ import { randomBytes } from 'node:crypto'
 import { and, eq } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import { certificates, programs, trainees } from '../../db/schema/index.ts'
-import { ERRORS } from '../../errors.ts'
+import { ERRORS, problem } from '../../errors.ts'
 import { checkIfMatch, etagOf } from '../../lib/etag.ts'
 import { decodeCursor, keyset, toPage } from '../../lib/pagination.ts'
 import type { CertificateData } from '../../reports/certificate.ts'
-import type { RequestContext } from '../../lib/request-context.ts'
-import { traineeScope } from '../access/access.ts'
+import type { Principal, RequestContext } from '../../lib/request-context.ts'
+import { certificateScope, seesRevocationReason, traineeScope } from '../access/policy.ts'
 import { recordAudit } from '../../db/audit.ts'
 import { evaluateTrainee } from '../eligibility/eligibility-service.ts'
 import { storedRuleSetId } from '../eligibility/rules-service.ts'
 import {
-  certificateScope, findCertificate, insertCertificate, listCertificates, nextSerial, revokeCertificate, statusFilter, validFor, type CertificateRow
+  findCertificate, insertCertificate, listCertificates, nextSerial, revokeCertificate, statusFilter, validFor, type CertificateRow
 } from './certificates-repository.ts'
 import type { CertificateListQuery, CertificateView, IssueBody } from './certificates-schemas.ts'
 import { buildOpenBadgeCredential, signCredential } from './credential.ts'
@@ -30,13 +30,15 @@ export const verificationUrl = (baseUrl: string, code: string) => `${baseUrl.rep
 export const certificateEtag = (row: { id: string; revision: number }) => etagOf(row.id, row.revision)
 const day = (d: Date) => d.toISOString().slice(0, 10)
 
-export function toView(row: CertificateRow, baseUrl: string, { evidence = false } = {}): CertificateView {
+/** The certificate as `p` may read it: the revocation reason only for those who may revoke it. */
+export function toView(row: CertificateRow, baseUrl: string, p: Principal, { evidence = false } = {}): CertificateView {
   return {
     id: row.id, serial: row.serial, status: row.revokedAt ? 'revoked' : 'valid', traineeId: row.traineeId, programId: row.programId,
     traineeName: row.traineeName, programName: row.programName, issuerName: row.issuerName,
     issuedAt: row.issuedAt.toISOString(), issuedOn: day(row.issuedAt), ruleSetVersion: row.ruleSetVersion,
     verificationUrl: verificationUrl(baseUrl, row.verificationCode),
-    revokedAt: row.revokedAt?.toISOString() ?? null, revocationReason: row.revocationReason,
+    revokedAt: row.revokedAt?.toISOString() ?? null,
+    ...(seesRevocationReason(p, row.programId) ? { revocationReason: row.revocationReason } : {}),
     ...(evidence ? { evidence: row.evidence } : {})
   }
 }
@@ -55,8 +57,8 @@ export async function issueCertificate(db: Db, ctx: RequestContext, issuer: Issu
     const existing = await findCertificate(tx, validFor(trainee.id, evaluation.programId))
     if (existing) return { created: false, row: existing }
     if (!evaluation.eligible) {
-      throw ERRORS.conflict(`${evaluation.traineeName} is not eligible: ${evaluation.message}`, {
-        unmet: evaluation.rules.filter((r) => !r.met).map((r) => ({ kind: r.kind, description: r.description, missing: r.missing }))
+      throw problem('certificate-not-eligible', `${evaluation.traineeName} is not eligible: ${evaluation.message}`, {
+        extensions: { unmet: evaluation.rules.filter((r) => !r.met).map((r) => ({ kind: r.kind, description: r.description, missing: r.missing })) }
       })
     }
     const [program] = await tx.select({ name: programs.name, description: programs.description }).from(programs).where(eq(programs.id, evaluation.programId))
@@ -115,7 +117,7 @@ export async function revoke(db: Db, ctx: RequestContext, id: string, reason: st
   return db.transaction(async (tx) => {
     const row = await findCertificate(tx, and(eq(certificates.id, id), certificateScope(ctx.principal)), { lock: true })
     if (!row) throw ERRORS.notFound('certificate', id)
-    if (row.revokedAt) throw ERRORS.conflict(`Certificate ${row.serial} was already revoked on ${day(row.revokedAt)}.`)
+    if (row.revokedAt) throw problem('certificate-already-revoked', `Certificate ${row.serial} was already revoked on ${day(row.revokedAt)}.`)
     checkIfMatch(ifMatch, certificateEtag(row))
     await revokeCertificate(tx, id, { reason, by: ctx.principal.accountId, at: now, revision: row.revision })
     await recordAudit(tx, ctx, { action: 'certificate.revoke', objectType: 'certificate', objectId: id, changes: { serial: row.serial, reason } })
@@ -131,9 +133,15 @@ export async function verify(db: Db, code: string): Promise<VerifyResult> {
   return row.revokedAt ? { status: 'revoked', certificate: { ...certificate, revokedOn: day(row.revokedAt) } } : { status: 'valid', certificate }
 }
 
+/** The signed credential, served only while the certificate is in force: a signed credential cannot say it was revoked. */
+export function credentialOf(row: CertificateRow): string {
+  if (row.revokedAt) throw problem('credential-revoked', `Certificate ${row.serial} was revoked on ${day(row.revokedAt)}; its credential is withdrawn.`)
+  return row.credential
+}
+
 /** What the certificate PDF shows; only a certificate in force has one. */
 export function certificateData(row: CertificateRow, baseUrl: string): CertificateData {
-  if (row.revokedAt) throw ERRORS.conflict(`Certificate ${row.serial} was revoked on ${day(row.revokedAt)}; a revoked certificate is not printed.`)
+  if (row.revokedAt) throw problem('certificate-revoked', `Certificate ${row.serial} was revoked on ${day(row.revokedAt)}; a revoked certificate is not printed.`)
   return {
     serial: row.serial, traineeName: row.traineeName, programName: row.programName, issuerName: row.issuerName,
     issuedOn: day(row.issuedAt), verificationUrl: verificationUrl(baseUrl, row.verificationCode), issuedAt: row.issuedAt

@@ -3,7 +3,8 @@ import { Type } from 'typebox'
 import { CodeParams } from './certificates-schemas.ts'
 import { verify } from './certificates-service.ts'
 import { publicJwks } from './signing-key.ts'
-import { renderVerifyPage, verifyJson, VerifyResultSchema } from './verify-page.ts'
+import { pagePolicy, selfContainedPageCsp } from '../../plugins/security-headers.ts'
+import { renderVerifyPage, VERIFY_PAGE_STYLE_HASH, verifyJson, VerifyResultSchema } from './verify-page.ts'
 
 /**
  * What anyone may read without a key: a certificate's status by its code, and what a verifier of
@@ -13,6 +14,7 @@ const tags = ['certificates']
 
 const publicRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/verify/:code', {
+    helmet: pagePolicy(selfContainedPageCsp(VERIFY_PAGE_STYLE_HASH)),
     schema: {
       tags, operationId: 'verifyCertificate', security: [],
       summary: 'Check a certificate (public): valid, revoked (with the date) or unknown',
@@ -30,7 +32,7 @@ const publicRoutes: FastifyPluginAsyncTypebox = async (app) => {
     // Browsers ask for text/html first; an API client that names JSON (and not HTML) gets JSON.
     const json = request.query.format === 'json' || (request.query.format !== 'html' && accept.includes('application/json') && !accept.includes('text/html'))
     reply.code(result.status === 'unknown' ? 404 : 200)
-      .header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').header('x-robots-tag', 'noindex').header('vary', 'accept')
+      .header('cache-control', 'no-store').header('x-robots-tag', 'noindex').header('vary', 'accept')
     return json ? reply.type('application/json').send(result) : reply.type('text/html; charset=utf-8').send(renderVerifyPage(result, app.issuer.name))
   })
 
@@ -39,7 +41,7 @@ const publicRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags, operationId: 'getIssuerJwks', security: [], summary: 'The public keys that verify certificate credentials (JWK set)',
       response: {
         200: Type.Object({
-          keys: Type.Array(Type.Object({ kty: Type.Literal('OKP'), crv: Type.Literal('Ed25519'), x: Type.String(), kid: Type.String(), alg: Type.Literal('EdDSA'), use: Type.Literal('sig') }))
+          keys: Type.Array(Type.Object({ kty: Type.Literal('OKP'), crv: Type.Literal('Ed25519'), x: Type.String({ maxLength: 43, pattern: '^[A-Za-z0-9_-]+$' }), kid: Type.String({ maxLength: 100 }), alg: Type.Literal('EdDSA'), use: Type.Literal('sig') }), { maxItems: 10 })
         })
       }
     }
@@ -48,7 +50,12 @@ const publicRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/issuer', {
     schema: {
       tags, operationId: 'getIssuerProfile', security: [], summary: 'The issuer\'s Open Badges profile',
-      response: { 200: Type.Object({ '@context': Type.Array(Type.String()), id: Type.String(), type: Type.Array(Type.String()), name: Type.String() }) }
+      response: {
+        200: Type.Object({
+          '@context': Type.Array(Type.String({ format: 'uri', maxLength: 200 }), { maxItems: 10 }), id: Type.String({ format: 'uri', maxLength: 2000 }),
+          type: Type.Array(Type.String({ maxLength: 100 }), { maxItems: 10 }), name: Type.String({ maxLength: 1000 })
+        })
+      }
     }
   }, async () => ({
     '@context': ['https://www.w3.org/ns/credentials/v2', 'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json'],

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { Type, type Static } from 'typebox'
 import { escapeHtml } from '../../lib/html.ts'
 
@@ -6,15 +7,15 @@ import { escapeHtml } from '../../lib/html.ts'
  * unknown, with only what is printed on the certificate itself. The HTML page and the JSON answer
  * are built from the same object, so they cannot say different things.
  */
-const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD' })
+const Day = Type.String({ maxLength: 10, pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD' })
 
 export const VerifyResultSchema = Type.Object({
   status: Type.Union([Type.Literal('valid'), Type.Literal('revoked'), Type.Literal('unknown')]),
   certificate: Type.Optional(Type.Object({
-    traineeName: Type.String(),
-    programName: Type.String(),
+    traineeName: Type.String({ maxLength: 200 }),
+    programName: Type.String({ maxLength: 200 }),
     issuedOn: Day,
-    serial: Type.String(),
+    serial: Type.String({ maxLength: 100 }),
     revokedOn: Type.Optional(Day)
   }, { additionalProperties: false }))
 }, { additionalProperties: false, description: 'Absent certificate: no certificate matches the code.' })
@@ -46,6 +47,9 @@ h1{margin:.25rem 0 1.25rem;font-size:1.5rem}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.5rem 1.25rem;margin:0}
 dt{color:#52606d}dd{margin:0;font-weight:600;overflow-wrap:anywhere}
 `.trim()
+
+/** The page's Content-Security-Policy allows this one stylesheet by its hash, and nothing else. */
+export const VERIFY_PAGE_STYLE_HASH = `sha256-${createHash('sha256').update(STYLE).digest('base64')}`
 
 function statusLine(result: VerifyResult): string {
   const c = result.certificate

@@ -32,7 +32,7 @@ const eligibilityRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/programs/:id/eligibility-rules/versions', {
     schema: {
       tags, operationId: 'listEligibilityRuleVersions', summary: 'Every version of the program\'s eligibility rules, newest first',
-      params: IdParams, response: { 200: Type.Object({ items: Type.Array(RuleSetSchema) }) }
+      params: IdParams, response: { 200: Type.Object({ items: Type.Array(RuleSetSchema, { maxItems: 1_000_000 }) }) }
     }
   }, async (request) => ({ items: (await getRuleHistory(app.db, contextOf(request), request.params.id)).map(view) }))
 
@@ -41,7 +41,7 @@ const eligibilityRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags, operationId: 'setEligibilityRules', summary: 'Replace the program\'s eligibility rules with a new version',
       description: 'If-Match (the current rules\' ETag) is required: 428 without it, 412 when someone changed them meanwhile. Certificates keep the version they were issued under.',
-      params: IdParams, headers: Type.Object({ 'if-match': Type.Optional(Type.String()) }), body: RulesBody, response: { 200: RuleSetSchema }
+      params: IdParams, headers: Type.Object({ 'if-match': Type.Optional(Type.String({ maxLength: 200 })) }), body: RulesBody, response: { 200: RuleSetSchema }
     }
   }, async (request, reply) => {
     const rules = await setRules(app.db, contextOf(request), request.params.id, request.body, ifMatchOf(request))

@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox'
 import { MODALITIES, type Modality } from '../../lib/modality.ts'
-import { Uuid } from '../../lib/schemas.ts'
+import { Count as Int32, DateOnly, DateTime, Label, Uuid } from '../../lib/schemas.ts'
 
 /**
  * Eligibility rules are data: a list of rules of a few kinds, validated by this schema, stored in
@@ -50,38 +50,38 @@ export type EligibilityRules = Static<typeof EligibilityRulesSchema>
 
 export const RuleSetSchema = Type.Object({
   programId: Uuid,
-  version: Type.Integer({ description: '0 when the program has no rules of its own yet and uses its rubric\'s defaults.' }),
+  version: Int32({ description: '0 when the program has no rules of its own yet and uses its rubric\'s defaults.' }),
   source: Type.Union([Type.Literal('rubric'), Type.Literal('api')]),
-  createdAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  createdAt: Type.Union([DateTime, Type.Null()]),
   ...EligibilityRulesSchema.properties
 })
 
-export const ObservationRef = Type.Object({ id: Uuid, sessionDate: Type.String({ format: 'date' }) })
+export const ObservationRef = Type.Object({ id: Uuid, sessionDate: DateOnly })
 
 export const RuleResultSchema = Type.Object({
-  kind: Type.String(),
+  kind: Label({ maxLength: 100 }),
   rule: RuleSchema,
   /** What the rule asks for and what the trainee has, in the rule's own unit. */
   required: Type.Number(),
   actual: Type.Union([Type.Number(), Type.Null()]),
   met: Type.Boolean(),
-  description: Type.String({ description: 'The rule in words.' }),
-  missing: Type.Union([Type.String(), Type.Null()], { description: 'What is missing, in a plain sentence; null when met.' }),
-  observations: Type.Array(ObservationRef, { description: 'The observations that counted for this rule.' })
+  description: Label({ description: 'The rule in words.' }),
+  missing: Type.Union([Label(), Type.Null()], { description: 'What is missing, in a plain sentence; null when met.' }),
+  observations: Type.Array(ObservationRef, { maxItems: 100_000, description: 'The observations that counted for this rule.' })
 })
 export type RuleResult = Static<typeof RuleResultSchema>
 
 export const EligibilitySchema = Type.Object({
   traineeId: Uuid,
   programId: Uuid,
-  ruleSetVersion: Type.Integer({ description: '0: the rubric\'s default rules.' }),
-  asOf: Type.String({ format: 'date' }),
+  ruleSetVersion: Int32({ description: '0: the rubric\'s default rules.' }),
+  asOf: DateOnly,
   eligible: Type.Boolean(),
   status: Type.Union([Type.Literal('eligible'), Type.Literal('close'), Type.Literal('not_eligible')]),
-  message: Type.String({ description: 'The outcome in one sentence.' }),
-  unmet: Type.Integer({ description: 'How many rules are not met.' }),
-  evaluatedAt: Type.String({ format: 'date-time' }),
-  rules: Type.Array(RuleResultSchema)
+  message: Label({ description: 'The outcome in one sentence.' }),
+  unmet: Int32({ maximum: 30, description: 'How many rules are not met.' }),
+  evaluatedAt: DateTime,
+  rules: Type.Array(RuleResultSchema, { maxItems: 30 })
 })
 export type Eligibility = Static<typeof EligibilitySchema>
 
@@ -89,7 +89,7 @@ export const EligibilityStatusSchema = Type.Union([Type.Literal('eligible'), Typ
   description: 'eligible: every rule met; close: exactly one rule not met; not_eligible: one or more rules not met (close included when filtering).'
 })
 
-const AsOf = Type.Optional(Type.String({ format: 'date', description: 'The day the rules are evaluated on (windows count back from it); today (UTC) when omitted.' }))
+const AsOf = Type.Optional(Type.String({ format: 'date', maxLength: 10, description: 'The day the rules are evaluated on (windows count back from it); today (UTC) when omitted.' }))
 
 export const TraineeEligibilityQuery = Type.Object({
   programId: Type.Optional({ ...Uuid, description: 'The program; the program of the trainee\'s cohort when omitted.' }),
@@ -114,20 +114,20 @@ export type ProgramEligibilityQuery = Static<typeof ProgramEligibilityQuery>
 export const EligibilityListSchema = Type.Object({
   programId: Uuid,
   cohortId: Type.Union([Uuid, Type.Null()]),
-  ruleSetVersion: Type.Integer(),
-  asOf: Type.String({ format: 'date' }),
-  rules: Type.Array(Type.Object({ index: Type.Integer(), kind: Type.String(), description: Type.String() })),
-  summary: Type.Object({ trainees: Type.Integer(), eligible: Type.Integer(), close: Type.Integer(), notEligible: Type.Integer() }),
+  ruleSetVersion: Int32(),
+  asOf: DateOnly,
+  rules: Type.Array(Type.Object({ index: Int32({ maximum: 29 }), kind: Label({ maxLength: 100 }), description: Label() }), { maxItems: 30 }),
+  summary: Type.Object({ trainees: Int32(), eligible: Int32(), close: Int32(), notEligible: Int32() }),
   items: Type.Array(Type.Object({
     traineeId: Uuid,
-    name: Type.String(),
+    name: Label({ maxLength: 200 }),
     cohortId: Uuid,
     status: EligibilityStatusSchema,
-    unmet: Type.Integer(),
-    unmetRules: Type.Array(Type.Integer(), { description: 'Indexes into rules of the rules not met.' }),
-    actual: Type.Array(Type.Union([Type.Number(), Type.Null()]), { description: 'Per rule, what the trainee has (same order as rules).' })
-  })),
-  nextCursor: Type.Union([Type.String(), Type.Null()])
+    unmet: Int32({ maximum: 30 }),
+    unmetRules: Type.Array(Int32({ maximum: 29 }), { maxItems: 30, description: 'Indexes into rules of the rules not met.' }),
+    actual: Type.Array(Type.Union([Type.Number(), Type.Null()]), { maxItems: 30, description: 'Per rule, what the trainee has (same order as rules).' })
+  }), { maxItems: 500 }),
+  nextCursor: Type.Union([Label({ maxLength: 400 }), Type.Null()])
 })
 export type EligibilityList = Static<typeof EligibilityListSchema>
 

@@ -4,8 +4,7 @@ import { cohorts, trainees } from '../../db/schema/index.ts'
 import { ERRORS } from '../../errors.ts'
 import { getRow } from '../../lib/crud.ts'
 import type { RequestContext } from '../../lib/request-context.ts'
-import { traineeScope } from '../access/access.ts'
-import { cohortScope } from '../cohorts/cohorts-repository.ts'
+import { cohortScope, traineeProgramScope, traineeScope } from '../access/policy.ts'
 import type { RubricDefinition } from '../rubrics/rubric-schemas.ts'
 import { listEvaluated, traineeObservations, unmetByTrainee, type EligibilityStatus } from './eligibility-repository.ts'
 import type { Eligibility, EligibilityList, EligibilityListQuery, RuleResult, TraineeEligibilityQuery } from './eligibility-schemas.ts'
@@ -46,8 +45,8 @@ export async function evaluateTrainee(db: Db, ctx: RequestContext | null, traine
   if (!trainee) throw ERRORS.notFound('trainee', traineeId)
   const programId = query.programId ?? trainee.programId
   if (!programId) throw ERRORS.validation([{ pointer: '/query/programId', detail: 'is required: the trainee is in no cohort, so name the program' }])
-  const program = await programById(db, programId)
-  if (!program || (ctx?.principal.role === 'coordinator' && !ctx.principal.programIds.includes(program.id))) throw ERRORS.notFound('program', programId)
+  const program = await programById(db, programId, ctx ? traineeProgramScope(ctx.principal, traineeId) : undefined)
+  if (!program) throw ERRORS.notFound('program', programId)
   const effective = await effectiveRules(db, program, { lock: lockRules })
   const asOf = query.asOf ?? todayUtc()
   const history = effective.rules ? await traineeObservations(db, traineeId, program.id) : []

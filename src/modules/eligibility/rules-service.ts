@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm'
+import { and, eq, type SQL } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import { programs } from '../../db/schema/index.ts'
 import { ERRORS } from '../../errors.ts'
@@ -6,7 +6,7 @@ import { getRow } from '../../lib/crud.ts'
 import { checkIfMatch } from '../../lib/etag.ts'
 import type { RequestContext } from '../../lib/request-context.ts'
 import { recordAudit } from '../../db/audit.ts'
-import { programScope } from '../programs/programs-repository.ts'
+import { programScope } from '../access/policy.ts'
 import { getRubricVersionById, type RubricVersionRecord } from '../rubrics/rubric-cache.ts'
 import type { EligibilityRules } from './eligibility-schemas.ts'
 import { insertRuleSet, latestRuleSet, listRuleSets, type RuleSetRow } from './rules-repository.ts'
@@ -95,4 +95,5 @@ export async function storedRuleSetId(tx: Db, rules: EffectiveRules, accountId: 
   return row.id
 }
 
-export const programById = async (db: Db, id: string) => (await db.select().from(programs).where(eq(programs.id, id)))[0]
+/** `scope` (a condition on programs) makes a programme outside it read as missing. */
+export const programById = async (db: Db, id: string, scope?: SQL) => (await db.select().from(programs).where(and(eq(programs.id, id), scope)))[0]

@@ -1,5 +1,5 @@
 import type { Db } from '../../db/client.ts'
-import { ERRORS } from '../../errors.ts'
+import { problem } from '../../errors.ts'
 import type { RequestContext } from '../../lib/request-context.ts'
 import { missingRequired } from './observation-edits.ts'
 import { loadForWrite, writeRevision, type Written } from './observation-writes.ts'
@@ -11,10 +11,10 @@ export async function submitObservation(db: Db, ctx: RequestContext, id: string,
   return db.transaction(async (tx) => {
     const current = await loadForWrite(tx, ctx, id, ifMatch, (status) => status === 'draft'
       ? undefined
-      : ERRORS.conflict(`The observation is already ${status}.`))
+      : problem('observation-already-submitted', `The observation is already ${status}.`))
     const missing = missingRequired(current.rubric, current.content.scores)
     if (missing.length > 0) {
-      throw ERRORS.unprocessable(`${missing.length} required criteria are not scored yet; see errors. The observation stays a draft.`, missing)
+      throw problem('observation-incomplete', `${missing.length} required criteria are not scored yet; see errors. The observation stays a draft.`, { errors: missing })
     }
     const now = new Date()
     return writeRevision(tx, ctx, current, {
@@ -36,18 +36,18 @@ export async function submitObservation(db: Db, ctx: RequestContext, id: string,
 export async function amendObservation(db: Db, ctx: RequestContext, id: string, ifMatch: string | undefined, body: AmendObservationBody): Promise<Written> {
   const { reason, ...edits } = body
   if (Object.keys(edits).length === 0) {
-    throw ERRORS.unprocessable('An amendment changes something.', [{ pointer: '/', detail: 'give at least one field to change besides reason' }])
+    throw problem('amendment-empty', 'An amendment changes something.', { errors: [{ pointer: '/', detail: 'give at least one field to change besides reason' }] })
   }
   return db.transaction(async (tx) => {
     const current = await loadForWrite(tx, ctx, id, ifMatch, (status) => status === 'draft'
-      ? ERRORS.conflict(`The observation is a draft; change it with PATCH /v1/observations/${id}.`)
+      ? problem('observation-is-draft', `The observation is a draft; change it with PATCH /v1/observations/${id}.`)
       : undefined)
     const edited = await applyEditsChecked(tx, current.row, current.rubric, current.content, edits)
     const problems = [...edited.problems, ...missingRequired(current.rubric, edited.content.scores)]
     if (problems.length === 0 && edited.changedFields.length === 0 && edited.changedScores.length === 0) {
-      problems.push({ pointer: '/', detail: 'the amendment changes nothing' })
+      throw problem('amendment-empty', 'The amendment changes nothing.', { errors: [{ pointer: '/', detail: 'the amendment changes nothing' }] })
     }
-    if (problems.length > 0) throw ERRORS.unprocessable('The amendment cannot be applied; see errors for each problem.', problems)
+    if (problems.length > 0) throw problem('amendment-invalid', 'The amendment cannot be applied; see errors for each problem.', { errors: problems })
     const wasAcknowledged = current.row.status === 'acknowledged'
     return writeRevision(tx, ctx, current, {
       set: wasAcknowledged ? { status: 'submitted', acknowledgedAt: null, acknowledgementComment: null } : {},
@@ -69,7 +69,9 @@ export async function acknowledgeObservation(db: Db, ctx: RequestContext, id: st
   return db.transaction(async (tx) => {
     const current = await loadForWrite(tx, ctx, id, ifMatch, (status) => status === 'submitted'
       ? undefined
-      : ERRORS.conflict(`The observation is ${status === 'acknowledged' ? 'already acknowledged' : 'not submitted'}.`))
+      : status === 'acknowledged'
+        ? problem('observation-already-acknowledged', 'The observation is already acknowledged.')
+        : problem('observation-not-submitted', 'The observation is not submitted.'))
     const now = new Date()
     return writeRevision(tx, ctx, current, {
       set: { status: 'acknowledged', acknowledgedAt: now, acknowledgementComment: body.comment ?? null },

@@ -3,7 +3,7 @@ import type { Db } from '../../db/client.ts'
 import { preparedOnce } from '../../db/prepared.ts'
 import { cohorts, programs, supervisors, trainees } from '../../db/schema/index.ts'
 import type { Principal } from '../../lib/request-context.ts'
-import { currentAssignment } from '../access/access.ts'
+import { currentAssignment } from '../access/policy.ts'
 
 /**
  * Where a new observation belongs, and whether it may be recorded: is the trainee visible to the

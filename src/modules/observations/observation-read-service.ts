@@ -3,8 +3,9 @@ import { ERRORS } from '../../errors.ts'
 import { etagOf } from '../../lib/etag.ts'
 import { decodeCursor, toPage } from '../../lib/pagination.ts'
 import type { RequestContext } from '../../lib/request-context.ts'
-import { observationScope } from '../access/access.ts'
-import { recordAudit, recordAudits } from '../../db/audit.ts'
+import { observationScope } from '../access/policy.ts'
+import { auditObservationReads, observationRead } from '../access/read-audit.ts'
+import { recordAudit } from '../../db/audit.ts'
 import { contentOf, presenterFor, toView } from './observation-view.ts'
 import { findObservation, listObservations, listRevisions } from './observations-repository.ts'
 import type { ListObservationsQuery } from './observations-schemas.ts'
@@ -21,8 +22,6 @@ function visibleKinds(ctx: RequestContext) {
   return role === 'trainee' || role === 'integrator' ? ['submitted' as const, 'amended' as const, 'acknowledged' as const] : undefined
 }
 
-const readAudit = (id: string, changes: Record<string, unknown>) =>
-  ({ action: 'observation.read', objectType: 'observation', objectId: id, changes })
 
 export async function getObservation(db: Db, ctx: RequestContext, id: string) {
   return db.transaction(async (tx) => {
@@ -30,7 +29,7 @@ export async function getObservation(db: Db, ctx: RequestContext, id: string) {
     if (!found) throw ERRORS.notFound('observation', id)
     const rubric = await getPinnedRubric(tx, found.row.rubricVersionId)
     if (!rubric) throw ERRORS.internal()
-    await recordAudit(tx, ctx, readAudit(id, { revision: found.row.revision }))
+    await recordAudit(tx, ctx, observationRead(id, { revision: found.row.revision }))
     const view = toView(found.row, contentOf(found.row, found.scores), rubric)
     return { view: presenterFor(ctx.principal).observation(view), etag: etagOf(id, found.row.revision) }
   })
@@ -44,7 +43,7 @@ export async function listObservationPage(db: Db, ctx: RequestContext, query: Li
     const rows = await listObservations(tx, observationScope(ctx.principal), filters, after, limit)
     const page = toPage(rows.map((r) => ({ ...r, id: r.row.id, createdAt: r.row.createdAt })), limit)
     const rubrics = await getPinnedRubrics(tx, page.items.map((r) => r.row.rubricVersionId))
-    await recordAudits(tx, ctx, page.items.map((r) => readAudit(r.id, { revision: r.row.revision, via: 'list' })))
+    await auditObservationReads(tx, ctx, page.items.map((r) => ({ id: r.id, changes: { revision: r.row.revision, via: 'list' } })))
     const items = page.items.map((r) => {
       const rubric = rubrics.get(r.row.rubricVersionId)
       if (!rubric) throw ERRORS.internal()
@@ -62,7 +61,7 @@ export async function getHistory(db: Db, ctx: RequestContext, id: string, revisi
     if (!found) throw ERRORS.notFound('observation', id)
     const revisions = await listRevisions(tx, id, visibleKinds(ctx), revision)
     if (revision !== undefined && revisions.length === 0) throw ERRORS.notFound(`revision ${revision} of observation`, id)
-    await recordAudit(tx, ctx, readAudit(id, revision === undefined ? { history: true } : { revision }))
+    await recordAudit(tx, ctx, observationRead(id, revision === undefined ? { history: true } : { revision }))
     return revisions.map((r) => present.revision(r))
   })
 }

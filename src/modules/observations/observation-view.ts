@@ -1,6 +1,6 @@
 import type { observations } from '../../db/schema/index.ts'
 import type { Principal } from '../../lib/request-context.ts'
-import { seesNarrative } from '../access/access.ts'
+import { seesNarrative } from '../access/policy.ts'
 import type { Content, ScoreState } from './observation-edits.ts'
 import { orderedScores } from './observation-edits.ts'
 import type { ObservationView, RevisionView, ScoreView } from './observations-schemas.ts'

@@ -4,7 +4,7 @@ import {
   accounts, observationRevisions, observationScores, observations, trainees
 } from '../../db/schema/index.ts'
 import { keyset, type Cursor } from '../../lib/pagination.ts'
-import { currentAssignment } from '../access/access.ts'
+import { currentAssignment } from '../access/policy.ts'
 import type { ScoreState } from './observation-edits.ts'
 import type { ObservationRow } from './observation-view.ts'
 import type { ObservationView } from './observations-schemas.ts'

@@ -13,7 +13,7 @@ import {
 const tags = ['observations']
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: { $ref: 'Problem#' } } } })
 const IfMatch = Type.Object({
-  'if-match': Type.Optional(Type.String({ description: 'The ETag of the revision you last read. Required.' }))
+  'if-match': Type.Optional(Type.String({ maxLength: 200, description: 'The ETag of the revision you last read. Required.' }))
 })
 const guarded = {
   409: problem('The observation is not in a state that allows this action.'),

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { DateOnly, DateTime, Nullable, PageQuery, Uuid, Page } from '../../lib/schemas.ts'
+import { Count, DateOnly, DateTime, Nullable, PageQuery, Uuid, Page } from '../../lib/schemas.ts'
 import { MODALITIES } from '../../lib/modality.ts'
 
 const Text = (maxLength: number, description?: string) =>
@@ -13,6 +13,7 @@ export const RevisionKind = Type.Enum(['created', 'draft_saved', 'submitted', 'a
 export const ScoreInput = Type.Object({
   criterionKey: Type.String({ minLength: 1, maxLength: 100 }),
   level: Type.Optional(Nullable(Type.Integer({
+    minimum: 0, maximum: 100,
     description: 'A level value of the rubric scale. On an update, `level: null` (without notObserved) removes the score.'
   }))),
   notObserved: Type.Optional(Type.Boolean({ description: 'true: the behaviour could not be observed in this session (only where the criterion allows it).' })),
@@ -37,7 +38,7 @@ const editable = {
 
 export const CreateObservationBody = Type.Object({
   traineeId: Uuid,
-  supervisorId: Type.Optional(Type.String({ format: 'uuid', description: 'Required for admins; supervisors record their own observations.' })),
+  supervisorId: Type.Optional(Type.String({ format: 'uuid', maxLength: 36, description: 'Required for admins; supervisors record their own observations.' })),
   sessionDate: editable.sessionDate,
   durationMinutes: editable.durationMinutes,
   setting: editable.setting,
@@ -78,58 +79,58 @@ export const ListObservationsQuery = Type.Object({
   supervisorId: Type.Optional(Uuid),
   programId: Type.Optional(Uuid),
   status: Type.Optional(ObservationStatus),
-  from: Type.Optional(Type.String({ format: 'date', description: 'Sessions on or after this date (YYYY-MM-DD).' })),
-  to: Type.Optional(Type.String({ format: 'date', description: 'Sessions on or before this date (YYYY-MM-DD).' })),
+  from: Type.Optional(Type.String({ format: 'date', maxLength: 10, description: 'Sessions on or after this date (YYYY-MM-DD).' })),
+  to: Type.Optional(Type.String({ format: 'date', maxLength: 10, description: 'Sessions on or before this date (YYYY-MM-DD).' })),
   ...PageQuery
 }, { additionalProperties: false })
 
 export const RevisionParams = Type.Object({
   id: Uuid,
-  revision: Type.Integer({ minimum: 1 })
+  revision: Type.Integer({ minimum: 1, maximum: 1_000_000 })
 }, { additionalProperties: false })
 
 /** Narrative fields are optional in the schema because integrators never receive them. */
 export const ScoreView = Type.Object({
-  areaKey: Type.String(),
-  criterionKey: Type.String(),
-  criterionTitle: Type.String(),
-  level: Nullable(Type.Integer()),
-  levelLabel: Nullable(Type.String()),
+  areaKey: Text(63),
+  criterionKey: Text(100),
+  criterionTitle: Text(200),
+  level: Nullable(Type.Integer({ minimum: 0, maximum: 100 })),
+  levelLabel: Nullable(Text(60)),
   notObserved: Type.Boolean(),
-  evidence: Type.Optional(Nullable(Type.String()))
+  evidence: Type.Optional(Nullable(Text(4000)))
 })
 
 export const SummaryView = Type.Object({
   areas: Type.Array(Type.Object({
-    areaKey: Type.String(),
-    title: Type.String(),
+    areaKey: Text(63),
+    title: Text(200),
     score: Nullable(Type.Number({ description: 'Weighted mean of the area\'s scored level values, 2 decimals.' })),
-    scoredCriteria: Type.Integer(),
-    totalCriteria: Type.Integer()
-  })),
+    scoredCriteria: Count({ maximum: 50 }),
+    totalCriteria: Count({ maximum: 50 })
+  }), { maxItems: 20 }),
   overall: Nullable(Type.Number({ description: 'Weighted mean of the area scores, 2 decimals.' }))
 })
 
 export const ObservationView = Type.Object({
   id: Uuid,
   status: ObservationStatus,
-  revision: Type.Integer(),
+  revision: Count({ minimum: 1 }),
   traineeId: Uuid,
   supervisorId: Uuid,
   programId: Uuid,
-  rubric: Type.Object({ id: Uuid, key: Type.String(), version: Type.Integer() }),
+  rubric: Type.Object({ id: Uuid, key: Text(63), version: Type.Integer({ minimum: 1, maximum: 1_000_000 }) }),
   sessionDate: DateOnly,
-  durationMinutes: Type.Integer(),
-  setting: Type.String(),
+  durationMinutes: editable.durationMinutes,
+  setting: Text(200),
   modality: Modality,
-  contextNote: Type.Optional(Nullable(Type.String())),
-  scores: Type.Array(ScoreView),
-  strengths: Type.Optional(Nullable(Type.String())),
-  areasForGrowth: Type.Optional(Nullable(Type.String())),
-  actionPlan: Type.Optional(Nullable(Type.String())),
+  contextNote: Type.Optional(Nullable(Text(2000))),
+  scores: Type.Array(ScoreView, { maxItems: 1000 }),
+  strengths: Type.Optional(Nullable(Text(10_000))),
+  areasForGrowth: Type.Optional(Nullable(Text(10_000))),
+  actionPlan: Type.Optional(Nullable(Text(10_000))),
   submittedAt: Nullable(DateTime),
   acknowledgedAt: Nullable(DateTime),
-  acknowledgementComment: Type.Optional(Nullable(Type.String())),
+  acknowledgementComment: Type.Optional(Nullable(Text(2000))),
   createdAt: DateTime,
   updatedAt: DateTime,
   summary: SummaryView
@@ -138,15 +139,15 @@ export const ObservationView = Type.Object({
 export const ObservationPage = Page(ObservationView)
 
 export const RevisionView = Type.Object({
-  revision: Type.Integer(),
+  revision: Count({ minimum: 1 }),
   kind: RevisionKind,
-  reason: Type.Optional(Nullable(Type.String({ description: 'Why an amendment was made (free text: not shown to integrators).' }))),
-  actor: Nullable(Type.Object({ accountId: Uuid, name: Type.String() })),
+  reason: Type.Optional(Nullable(Type.String({ maxLength: 2000, description: 'Why an amendment was made (free text: not shown to integrators).' }))),
+  actor: Nullable(Type.Object({ accountId: Uuid, name: Text(200) })),
   createdAt: DateTime,
   snapshot: ObservationView
 })
 
-export const HistoryView = Type.Object({ items: Type.Array(RevisionView) })
+export const HistoryView = Type.Object({ items: Type.Array(RevisionView, { maxItems: 1_000_000 }) })
 
 export type ScoreInput = Static<typeof ScoreInput>
 export type CreateObservationBody = Static<typeof CreateObservationBody>

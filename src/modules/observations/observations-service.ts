@@ -1,5 +1,5 @@
 import type { Db } from '../../db/client.ts'
-import { ERRORS, type FieldProblem } from '../../errors.ts'
+import { problem, type FieldProblem } from '../../errors.ts'
 import type { RequestContext } from '../../lib/request-context.ts'
 import { composeObservation, observerOf, placeObservation, placementHint, rememberPlacement } from './new-observation.ts'
 import { applyEdits, futureDateProblem, type Content } from './observation-edits.ts'
@@ -12,7 +12,7 @@ import type { CreateObservationBody, ObservationEdits } from './observations-sch
 import type { PinnedRubric } from './rubric-lookup.ts'
 
 const refused = (problems: FieldProblem[]) =>
-  ERRORS.unprocessable('The observation cannot be saved as sent; see errors for each problem.', problems)
+  problem('observation-invalid', 'The observation cannot be saved as sent; see errors for each problem.', { errors: problems })
 
 /**
  * Creates a draft, or (submit: true) a complete submitted observation in one request, as API
@@ -42,7 +42,7 @@ export async function createObservation(db: Db, ctx: RequestContext, body: Creat
   if (composed) problems.push(...composed.problems)
   if (!placed || !composed || problems.length > 0) throw refused(problems)
   if (!await insertNewObservation(db, ctx, role, params, composed.write)) {
-    throw ERRORS.conflict('The trainee\'s assignment or programme changed while the observation was being recorded; send it again.')
+    throw problem('observation-placement-changed', 'The trainee\'s assignment or programme changed while the observation was being recorded; send it again.')
   }
   rememberPlacement(body.traineeId, placed)
   return composed.written
@@ -53,7 +53,7 @@ export async function updateDraft(db: Db, ctx: RequestContext, id: string, ifMat
   return db.transaction(async (tx) => {
     const current = await loadForWrite(tx, ctx, id, ifMatch, (status) => status === 'draft'
       ? undefined
-      : ERRORS.locked(`The observation is ${status}; change it with POST /v1/observations/${id}/amendments, giving a reason.`))
+      : problem('observation-locked', `The observation is ${status}; change it with POST /v1/observations/${id}/amendments, giving a reason.`))
     const edited = await applyEditsChecked(tx, current.row, current.rubric, current.content, edits)
     if (edited.problems.length > 0) throw refused(edited.problems)
     return writeRevision(tx, ctx, current, {

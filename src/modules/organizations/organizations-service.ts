@@ -2,7 +2,7 @@ import type { Db } from '../../db/client.ts'
 import { organizations } from '../../db/schema/index.ts'
 import { activeFilter, getRow, insertAudited, lockForWrite, listRows, setActiveInScope, updateAudited } from '../../lib/crud.ts'
 import type { RequestContext } from '../../lib/request-context.ts'
-import { organizationScope } from './organizations-repository.ts'
+import { organizationScope } from '../access/policy.ts'
 import type { CreateOrganization, OrganizationListFilter, UpdateOrganization } from './organizations-schemas.ts'
 
 const OBJECT = 'organization'

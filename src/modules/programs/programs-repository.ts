@@ -1,30 +1,6 @@
-import { and, eq, exists, inArray, sql, type SQL } from 'drizzle-orm'
+import { and, eq, inArray } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
-import { cohorts, programs, rubricVersions, rubrics, trainees } from '../../db/schema/index.ts'
-import type { Principal } from '../../lib/request-context.ts'
-import { currentAssignment } from '../access/access.ts'
-
-const NOTHING = sql`false`
-
-/**
- * Which programmes the caller may see: coordinators those they coordinate; a supervisor those of
- * the cohorts of trainees currently assigned to them; a trainee their own. Integrators none.
- */
-export function programScope(p: Principal): SQL | undefined {
-  switch (p.role) {
-    case 'admin': return undefined
-    case 'coordinator': return p.programIds.length === 0 ? NOTHING : inArray(programs.id, p.programIds)
-    case 'supervisor': return p.supervisorId
-      ? exists(sql`(select 1 from ${cohorts} inner join ${trainees} on ${eq(trainees.cohortId, cohorts.id)} where ${and(
-          eq(cohorts.programId, programs.id), currentAssignment(p.supervisorId, trainees.id))})`)
-      : NOTHING
-    case 'trainee': return p.traineeId
-      ? exists(sql`(select 1 from ${trainees} inner join ${cohorts} on ${eq(cohorts.id, trainees.cohortId)} where ${and(
-          eq(trainees.id, p.traineeId), eq(cohorts.programId, programs.id))})`)
-      : NOTHING
-    case 'integrator': return NOTHING
-  }
-}
+import { rubricVersions, rubrics } from '../../db/schema/index.ts'
 
 export interface RubricPin { id: string; key: string; version: number; status: 'draft' | 'published' }
 

@@ -5,6 +5,7 @@ import { IdParams } from '../../lib/schemas.ts'
 import { contextOf } from '../../plugins/auth.ts'
 import { CreateProgramBody, ProgramListQuery, ProgramPage, ProgramSchema, UpdateProgramBody } from './programs-schemas.ts'
 import { createProgram, getProgram, listPrograms, setProgramActive, updateProgram } from './programs-service.ts'
+import programOrganizationsRoutes from './program-organizations-routes.ts'
 
 const tags = ['programs']
 /** Integrators serve an employer's HR system: programmes are not theirs to see. */
@@ -48,6 +49,8 @@ const programsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     path: '/programs', tag: 'programs', name: 'Program', response: ProgramSchema, roles: ['admin'],
     setActive: (ctx, id, active, ifMatch) => setProgramActive(app.db, ctx, id, active, ifMatch)
   })
+
+  await app.register(programOrganizationsRoutes)
 }
 
 export default programsRoutes

@@ -4,8 +4,8 @@ import { Nullable, Page, PageQuery, Uuid } from '../../lib/schemas.ts'
 
 const Name = Type.String({ minLength: 1, maxLength: 200 })
 const Description = Nullable(Type.String({ minLength: 1, maxLength: 4000 }))
-const RubricKey = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{1,62}$', description: 'Key of the rubric, e.g. therapeutic-relationship.' })
-const RubricVersion = Type.Integer({ minimum: 1, description: 'A published version number of that rubric.' })
+const RubricKey = Type.String({ maxLength: 63, pattern: '^[a-z0-9][a-z0-9-]{1,62}$', description: 'Key of the rubric, e.g. therapeutic-relationship.' })
+const RubricVersion = Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'A published version number of that rubric.' })
 
 export const ProgramSchema = Type.Object({
   ...ManagedFields,

@@ -1,9 +1,10 @@
 import type { Db } from '../../db/client.ts'
 import { programs } from '../../db/schema/index.ts'
 import { activeFilter, getRow, insertAudited, lockForWrite, listRows, setActiveInScope, updateAudited, type RowOf } from '../../lib/crud.ts'
-import { ERRORS } from '../../errors.ts'
+import { problem } from '../../errors.ts'
 import type { RequestContext } from '../../lib/request-context.ts'
-import { findRubricVersion, programScope, rubricPins } from './programs-repository.ts'
+import { programScope } from '../access/policy.ts'
+import { findRubricVersion, rubricPins } from './programs-repository.ts'
 import type { CreateProgram, ProgramListFilter, UpdateProgram } from './programs-schemas.ts'
 
 const OBJECT = 'program'
@@ -25,11 +26,11 @@ export function createProgram(db: Db, ctx: RequestContext, body: CreateProgram) 
   return db.transaction(async (tx) => {
     const { rubricExists, pin } = await findRubricVersion(tx, body.rubricKey, body.rubricVersion)
     if (!rubricExists) {
-      throw ERRORS.unprocessable(`There is no rubric with key ${body.rubricKey}.`, [{ pointer: '/rubricKey', detail: 'no rubric with this key' }])
+      throw problem('rubric-unknown', `There is no rubric with key ${body.rubricKey}.`, { errors: [{ pointer: '/rubricKey', detail: 'no rubric with this key' }] })
     }
     if (pin?.status !== 'published') {
-      throw ERRORS.unprocessable(`Rubric ${body.rubricKey} has no published version ${body.rubricVersion}; programmes are pinned to published versions only.`,
-        [{ pointer: '/rubricVersion', detail: pin ? 'this version is a draft, not published' : 'no such version of this rubric' }])
+      throw problem('rubric-version-not-published', `Rubric ${body.rubricKey} has no published version ${body.rubricVersion}; programmes are pinned to published versions only.`,
+        { errors: [{ pointer: '/rubricVersion', detail: pin ? 'this version is a draft, not published' : 'no such version of this rubric' }] })
     }
     const row = await insertAudited(tx, ctx, programs, OBJECT, {
       name: body.name, description: body.description ?? null, rubricVersionId: pin.id

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import { organizations, programs } from '../../db/schema/index.ts'
-import { ERRORS } from '../../errors.ts'
+import { ERRORS, problem } from '../../errors.ts'
 import { digest } from '../../lib/digest.ts'
 import type { CohortReportData, CohortReportTrainee } from '../../reports/cohort-report.ts'
 import type { RequestContext } from '../../lib/request-context.ts'
@@ -26,7 +26,7 @@ export async function getCohortReportData(db: Db, ctx: RequestContext, cohortId:
   const trainees: CohortReportTrainee[] = []
   for await (const r of report.rows()) {
     if (trainees.length === PDF_MAX_TRAINEES) {
-      throw ERRORS.unprocessable(`More than ${PDF_MAX_TRAINEES} trainees match: too many for a readable PDF. Download report.csv, or filter by organization.`)
+      throw problem('cohort-report-too-large', `More than ${PDF_MAX_TRAINEES} trainees match: too many for a readable PDF. Download report.csv, or filter by organization.`)
     }
     trainees.push({
       name: r.name, organization: r.organization, observations: r.observations, supervisors: r.supervisors,

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { DateOnly, Uuid } from '../../lib/schemas.ts'
+import { Count, DateOnly, Label, Uuid } from '../../lib/schemas.ts'
 
 export const CohortReportQuery = Type.Object({
   organizationId: Type.Optional(Uuid),
@@ -15,18 +15,18 @@ export const CohortReportQuery = Type.Object({
 export type CohortReportFilter = Static<typeof CohortReportQuery>
 
 export const WeakestCriterionSchema = Type.Object({
-  areaKey: Type.String(),
-  areaTitle: Type.String(),
-  criterionKey: Type.String(),
-  criterionTitle: Type.String(),
+  areaKey: Label({ maxLength: 63 }),
+  areaTitle: Label({ maxLength: 200 }),
+  criterionKey: Label({ maxLength: 63 }),
+  criterionTitle: Label({ maxLength: 200 }),
   meanLevel: Type.Number({ description: 'Mean level value over the latest observation of each trainee that scored it, two decimals.' }),
-  trainees: Type.Integer({ description: 'How many trainees\' latest observations scored this criterion.' })
+  trainees: Count({ description: 'How many trainees\' latest observations scored this criterion.' })
 })
 
 export const WeakestCriteriaSchema = Type.Object({
   cohortId: Uuid,
   rubricVersionId: Uuid,
-  items: Type.Array(WeakestCriterionSchema, { description: 'Lowest mean level first; criteria nobody was scored on are left out.' })
+  items: Type.Array(WeakestCriterionSchema, { maxItems: 1000, description: 'Lowest mean level first; criteria nobody was scored on are left out.' })
 })
 
 export type WeakestCriterion = Static<typeof WeakestCriterionSchema>

@@ -1,8 +1,9 @@
 import type { Db } from '../../db/client.ts'
-import { ERRORS } from '../../errors.ts'
+import { ERRORS, problem } from '../../errors.ts'
 import type { FeedbackReportData } from '../../reports/feedback-report.ts'
 import type { RequestContext } from '../../lib/request-context.ts'
-import { observationScope } from '../access/access.ts'
+import { observationScope } from '../access/policy.ts'
+import { observationRead } from '../access/read-audit.ts'
 import { recordAudit } from '../../db/audit.ts'
 import { contentOf, toView } from '../observations/observation-view.ts'
 import { findObservation } from '../observations/observations-repository.ts'
@@ -25,16 +26,14 @@ export async function getFeedbackReportData(db: Db, ctx: RequestContext, id: str
     const found = await findObservation(tx, id, scope)
     if (!found) throw ERRORS.notFound('observation', id)
     const { row } = found
-    if (row.status === 'draft') throw ERRORS.conflict('A draft has no feedback report yet; submit the observation first.')
+    if (row.status === 'draft') throw problem('observation-is-draft', 'A draft has no feedback report yet; submit the observation first.')
     const rubric = await getPinnedRubric(tx, row.rubricVersionId)
     const record = await getRubricVersionById(tx, row.rubricVersionId)
     const names = await findReportNames(tx, row)
     if (!rubric || !record || !names) throw ERRORS.internal()
     const trend = await listTrendObservations(tx, scope, row, TREND_SESSIONS)
     const rubrics = await getPinnedRubrics(tx, trend.map((t) => t.rubricVersionId))
-    await recordAudit(tx, ctx, {
-      action: 'observation.read', objectType: 'observation', objectId: id, changes: { revision: row.revision, via: 'report.pdf' }
-    })
+    await recordAudit(tx, ctx, observationRead(id, { revision: row.revision, via: 'report.pdf' }))
     return buildFeedbackData({
       view: toView(row, contentOf(row, found.scores), rubric),
       definition: record.definition,

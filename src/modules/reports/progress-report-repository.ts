@@ -17,9 +17,10 @@ export async function findProgressSubject(db: Db, traineeId: string, scope: SQL 
   return row
 }
 
-export async function findProgram(db: Db, programId: string) {
+/** `scope` (a condition on programs) makes a programme outside it read as missing. */
+export async function findProgram(db: Db, programId: string, scope?: SQL) {
   const [row] = await db.select({ id: programs.id, name: programs.name, rubricVersionId: programs.rubricVersionId })
-    .from(programs).where(eq(programs.id, programId))
+    .from(programs).where(and(eq(programs.id, programId), scope))
   return row
 }
 

@@ -2,8 +2,8 @@ import type { Db } from '../../db/client.ts'
 import { ERRORS } from '../../errors.ts'
 import type { ProgressReportData } from '../../reports/progress-report.ts'
 import type { Principal, RequestContext } from '../../lib/request-context.ts'
-import { observationScope, traineeScope } from '../access/access.ts'
-import { recordAudits } from '../../db/audit.ts'
+import { observationScope, traineeProgramScope, traineeScope } from '../access/policy.ts'
+import { auditObservationReads } from '../access/read-audit.ts'
 import { evaluateTrainee } from '../eligibility/eligibility-service.ts'
 import { getPinnedRubrics } from '../observations/rubric-lookup.ts'
 import { getRubricVersionById } from '../rubrics/rubric-cache.ts'
@@ -34,14 +34,14 @@ export async function getProgressReportData(db: Db, ctx: RequestContext, trainee
     if (!programId) {
       throw ERRORS.validation([{ pointer: '/query/programId', detail: 'is required: the trainee is in no cohort, so name the program to report on' }])
     }
-    const program = await findProgram(tx, programId)
-    if (!program || (p.role === 'coordinator' && !p.programIds.includes(program.id))) throw ERRORS.notFound('program', programId)
+    const program = await findProgram(tx, programId, traineeProgramScope(p, traineeId))
+    if (!program) throw ERRORS.notFound('program', programId)
     const record = await getRubricVersionById(tx, program.rubricVersionId)
     if (!record) throw ERRORS.internal()
     const rows = await listProgressObservations(tx, observationScope(p), traineeId, program.id)
     const rubrics = await getPinnedRubrics(tx, rows.map((r) => r.rubricVersionId))
     const eligibility = await evaluateTrainee(tx, ctx, traineeId, { programId: program.id, asOf: now.toISOString().slice(0, 10) })
-    await recordAudits(tx, ctx, rows.map((r) => ({ action: 'observation.read', objectType: 'observation', objectId: r.id, changes: { via: 'progress.pdf' } })))
+    await auditObservationReads(tx, ctx, rows.map((r) => ({ id: r.id, changes: { via: 'progress.pdf' } })))
     return buildProgressData({
       names: { trainee: subject.name, organization: subject.organization, cohort: subject.cohort, program: program.name },
       traineeId, programId: program.id,

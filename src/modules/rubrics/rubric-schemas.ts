@@ -1,7 +1,7 @@
 import { Type, type Static } from 'typebox'
 import { EligibilityRulesSchema } from '../eligibility/eligibility-schemas.ts'
 
-const Key = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$', description: 'Stable identifier: lower-case letters, digits and hyphens.' })
+const Key = Type.String({ maxLength: 63, pattern: '^[a-z0-9][a-z0-9-]{0,62}$', description: 'Stable identifier: lower-case letters, digits and hyphens.' })
 const Text = (maxLength: number) => Type.String({ minLength: 1, maxLength })
 
 export const ScaleLevelSchema = Type.Object({
@@ -46,7 +46,7 @@ export type RubricArea = Static<typeof AreaSchema>
 export type RubricCriterion = Static<typeof CriterionSchema>
 
 /** A rubric's stable key (the database accepts 2 to 63 characters). */
-export const RubricKey = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{1,62}$', description: 'Stable identifier of the rubric: lower-case letters, digits and hyphens.' })
+export const RubricKey = Type.String({ maxLength: 63, pattern: '^[a-z0-9][a-z0-9-]{1,62}$', description: 'Stable identifier of the rubric: lower-case letters, digits and hyphens.' })
 
 /** A rubric file: its key plus the definition's fields at the top level. */
 export const RubricFileSchema = Type.Object({
@@ -59,7 +59,7 @@ export type RubricFile = Static<typeof RubricFileSchema>
 // ---- API payloads -------------------------------------------------------------------------------
 
 const VersionNumber = Type.Integer({ minimum: 1, maximum: 1_000_000 })
-const Timestamp = Type.String({ format: 'date-time' })
+const Timestamp = Type.String({ format: 'date-time', maxLength: 40 })
 const Status = Type.Union([Type.Literal('draft'), Type.Literal('published')])
 const Publish = Type.Optional(Type.Boolean({ default: false, description: 'Publish at once instead of leaving a draft.' }))
 
@@ -71,30 +71,30 @@ export const KeyParams = Type.Object({ key: RubricKey }, { additionalProperties:
 export const VersionParams = Type.Object({ key: RubricKey, version: VersionNumber }, { additionalProperties: false })
 export const VersionOrLatestParams = Type.Object({
   key: RubricKey,
-  version: Type.String({ pattern: '^(latest|[1-9][0-9]{0,6})$', description: 'A version number, or `latest` for the latest published version.' })
+  version: Type.String({ maxLength: 7, pattern: '^(latest|[1-9][0-9]{0,6})$', description: 'A version number, or `latest` for the latest published version.' })
 }, { additionalProperties: false })
 
 export const RubricVersionSummary = Type.Object({
-  id: Type.String({ format: 'uuid' }),
+  id: Type.String({ format: 'uuid', maxLength: 36 }),
   version: VersionNumber,
   status: Status,
-  title: Type.String(),
-  contentHash: Type.String({ description: 'sha256 of the canonical JSON of the definition.' }),
+  title: Type.String({ maxLength: 200 }),
+  contentHash: Type.String({ maxLength: 64, pattern: '^[0-9a-f]{64}$', description: 'sha256 of the canonical JSON of the definition.' }),
   createdAt: Timestamp,
   publishedAt: Type.Union([Timestamp, Type.Null()])
 })
 
 export const RubricVersion = Type.Object({
   ...RubricVersionSummary.properties,
-  rubricId: Type.String({ format: 'uuid' }),
+  rubricId: Type.String({ format: 'uuid', maxLength: 36 }),
   key: RubricKey,
   definition: RubricDefinitionSchema
 })
 
 export const RubricSummary = Type.Object({
-  id: Type.String({ format: 'uuid' }),
+  id: Type.String({ format: 'uuid', maxLength: 36 }),
   key: RubricKey,
-  title: Type.String({ description: 'Title of the latest published version (of the draft when none is published).' }),
+  title: Type.String({ maxLength: 200, description: 'Title of the latest published version (of the draft when none is published).' }),
   latestPublishedVersion: Type.Union([VersionNumber, Type.Null()]),
   draftVersion: Type.Union([VersionNumber, Type.Null()], { description: 'The open draft; always null for roles other than admin.' }),
   createdAt: Timestamp
@@ -102,7 +102,7 @@ export const RubricSummary = Type.Object({
 
 export const RubricDetail = Type.Object({
   ...RubricSummary.properties,
-  versions: Type.Array(RubricVersionSummary, { description: 'Newest first; drafts are shown to admins only.' })
+  versions: Type.Array(RubricVersionSummary, { maxItems: 1_000_000, description: 'Newest first; drafts are shown to admins only.' })
 })
 
 export type RubricVersionView = Static<typeof RubricVersion>

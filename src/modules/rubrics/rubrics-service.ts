@@ -1,5 +1,5 @@
 import type { Db } from '../../db/client.ts'
-import { ERRORS } from '../../errors.ts'
+import { ERRORS, problem } from '../../errors.ts'
 import { checkIfMatch } from '../../lib/etag.ts'
 import { decodeCursor, toPage } from '../../lib/pagination.ts'
 import type { RequestContext } from '../../lib/request-context.ts'
@@ -37,7 +37,7 @@ async function versionOrNotFound(db: Db, ctx: RequestContext, key: string, versi
 async function assertChangedFromLatest(db: Db, rubricId: string, contentHash: string): Promise<void> {
   const latest = await repo.findVersion(db, rubricId, 'latest')
   if (latest?.contentHash === contentHash) {
-    throw ERRORS.conflict(`Nothing changed: the definition is identical to published version ${latest.version}.`, { publishedVersion: latest.version })
+    throw problem('rubric-version-unchanged', `Nothing changed: the definition is identical to published version ${latest.version}.`, { extensions: { publishedVersion: latest.version } })
   }
 }
 
@@ -51,7 +51,7 @@ async function rubricDetail(db: Db, ctx: RequestContext, key: string): Promise<R
 export async function createRubric(db: Db, ctx: RequestContext, body: { key: string; definition: RubricDefinition; publish?: boolean }): Promise<RubricDetailView> {
   const contentHash = assertValid(body.definition)
   return db.transaction(async (tx) => {
-    if (await repo.findRubricByKey(tx, body.key)) throw ERRORS.conflict(`A rubric with key "${body.key}" already exists; add a version to it instead.`)
+    if (await repo.findRubricByKey(tx, body.key)) throw problem('rubric-key-taken', `A rubric with key "${body.key}" already exists; add a version to it instead.`)
     const rubric = await repo.insertRubric(tx, body.key)
     await recordAudit(tx, ctx, { action: 'rubric.create', objectType: 'rubric', objectId: rubric.id, changes: { key: body.key } })
     const version = await repo.insertVersion(tx, {
@@ -76,9 +76,9 @@ export async function createVersion(db: Db, ctx: RequestContext, key: string, bo
     const rubric = await rubricOrNotFound(tx, key)
     const draft = await repo.findDraft(tx, rubric.id)
     if (draft) {
-      throw ERRORS.conflict(
+      throw problem('rubric-draft-open',
         `Rubric "${key}" already has an open draft, version ${draft.version}: change it with PATCH /v1/rubrics/${key}/versions/${draft.version}, or publish it, before starting another.`,
-        { draftVersion: draft.version }
+        { extensions: { draftVersion: draft.version } }
       )
     }
     if (body.publish) await assertChangedFromLatest(tx, rubric.id, contentHash)
@@ -95,13 +95,13 @@ export async function updateDraft(db: Db, ctx: RequestContext, key: string, vers
   return db.transaction(async (tx) => {
     const current = await versionOrNotFound(tx, ctx, key, version)
     if (current.status === 'published') {
-      throw ERRORS.locked(`Version ${version} of rubric "${key}" is published and can no longer change; add a new version with POST /v1/rubrics/${key}/versions.`)
+      throw problem('rubric-version-published', `Version ${version} of rubric "${key}" is published and can no longer change; add a new version with POST /v1/rubrics/${key}/versions.`)
     }
     if (ifMatch !== undefined) checkIfMatch(ifMatch, versionEtag(current))
     const contentHash = assertValid(definition)
     if (contentHash === current.contentHash) return toVersion(current)
     const row = await repo.updateDraft(tx, current.id, definition, contentHash)
-    if (!row) throw ERRORS.locked(`Version ${version} of rubric "${key}" was published meanwhile and can no longer change.`)
+    if (!row) throw problem('rubric-version-published', `Version ${version} of rubric "${key}" was published meanwhile and can no longer change.`)
     await recordAudit(tx, ctx, {
       action: 'rubric_version.update', objectType: 'rubric_version', objectId: row.id,
       changes: { rubricKey: key, version, contentHash: { from: current.contentHash, to: contentHash }, definition }
@@ -113,11 +113,11 @@ export async function updateDraft(db: Db, ctx: RequestContext, key: string, vers
 export async function publishVersion(db: Db, ctx: RequestContext, key: string, version: number, ifMatch: string | undefined) {
   return db.transaction(async (tx) => {
     const current = await versionOrNotFound(tx, ctx, key, version)
-    if (current.status === 'published') throw ERRORS.locked(`Version ${version} of rubric "${key}" is already published.`)
+    if (current.status === 'published') throw problem('rubric-version-published', `Version ${version} of rubric "${key}" is already published.`)
     if (ifMatch !== undefined) checkIfMatch(ifMatch, versionEtag(current))
     await assertChangedFromLatest(tx, current.rubricId, current.contentHash)
     const row = await repo.publishDraft(tx, current.id)
-    if (!row) throw ERRORS.locked(`Version ${version} of rubric "${key}" is already published.`)
+    if (!row) throw problem('rubric-version-published', `Version ${version} of rubric "${key}" is already published.`)
     await recordAudit(tx, ctx, {
       action: 'rubric_version.publish', objectType: 'rubric_version', objectId: row.id,
       changes: { rubricKey: key, version, status: { from: 'draft', to: 'published' }, contentHash: row.contentHash }

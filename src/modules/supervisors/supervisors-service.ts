@@ -1,16 +1,17 @@
 import type { Db } from '../../db/client.ts'
 import { organizations, supervisors } from '../../db/schema/index.ts'
-import { getRow, insertAudited, listRows, lockForWrite, requireReference, setActiveInScope, updateAudited } from '../../lib/crud.ts'
+import { getRow, insertAudited, listRows, lockForWrite, requireReference, updateAudited } from '../../lib/crud.ts'
 import type { RequestContext } from '../../lib/request-context.ts'
-import { organizationScope } from '../organizations/organizations-repository.ts'
-import { supervisorFilters, supervisorScope } from './supervisors-repository.ts'
+import { organizationScope, supervisorScope } from '../access/policy.ts'
+import { setPersonActive } from '../accounts/person-accounts.ts'
+import { supervisorFilters } from './supervisors-repository.ts'
 import type { CreateSupervisor, SupervisorListFilter, UpdateSupervisor } from './supervisors-schemas.ts'
 
 const OBJECT = 'supervisor'
 
 export function createSupervisor(db: Db, ctx: RequestContext, body: CreateSupervisor) {
   return db.transaction(async (tx) => {
-    // An integrator sees only its own organization, so it can create supervisors only there.
+    // Integrators and coordinators see only their organizations, so they create supervisors only there.
     await requireReference(tx, organizations, body.organizationId, organizationScope(ctx.principal), '/organizationId', 'organization')
     return insertAudited(tx, ctx, supervisors, OBJECT, {
       organizationId: body.organizationId, name: body.name, email: body.email, discipline: body.discipline ?? null
@@ -36,6 +37,7 @@ export function updateSupervisor(db: Db, ctx: RequestContext, id: string, patch:
   })
 }
 
+/** Deactivating a supervisor also deactivates their account (see setPersonActive). */
 export function setSupervisorActive(db: Db, ctx: RequestContext, id: string, active: boolean, ifMatch: string | undefined) {
-  return setActiveInScope(db, ctx, { table: supervisors, objectType: OBJECT, scope: supervisorScope(ctx.principal), id, active, ifMatch })
+  return setPersonActive(db, ctx, { table: supervisors, objectType: OBJECT, scope: supervisorScope(ctx.principal), id, active, ifMatch })
 }

@@ -22,7 +22,7 @@ export const TraineeSchema = Type.Object({
 }, { description: 'A person working towards the certificate.' })
 
 const PlacedCohort = Nullable(Type.String({
-  format: 'uuid', description: 'Coordinators must place the trainee in a cohort of their programmes; integrators may not set it.'
+  format: 'uuid', maxLength: 36, description: 'Coordinators must place the trainee in a cohort of their programmes; integrators may not set it.'
 }))
 
 export const CreateTraineeBody = Type.Object({

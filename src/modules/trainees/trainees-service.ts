@@ -1,11 +1,12 @@
+import { eq } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import { cohorts, organizations, trainees } from '../../db/schema/index.ts'
-import { ERRORS } from '../../errors.ts'
-import { getRow, insertAudited, listRows, lockForWrite, requireReference, setActiveInScope, updateAudited } from '../../lib/crud.ts'
+import { problem } from '../../errors.ts'
+import { getRow, insertAudited, listRows, lockForWrite, requireReference, updateAudited, type RowOf } from '../../lib/crud.ts'
 import type { Principal, RequestContext } from '../../lib/request-context.ts'
-import { traineeScope } from '../access/access.ts'
-import { cohortScope } from '../cohorts/cohorts-repository.ts'
-import { organizationScope } from '../organizations/organizations-repository.ts'
+import { cohortScope, organizationScope, outsideCoordinatedPrograms, traineeScope } from '../access/policy.ts'
+import { checkPlacementServed } from '../access/tenancy.ts'
+import { setPersonActive } from '../accounts/person-accounts.ts'
 import { externalHrIdTaken, traineeFilters } from './trainees-repository.ts'
 import type { CreateTrainee, TraineeListFilter, UpdateTrainee } from './trainees-schemas.ts'
 
@@ -17,14 +18,14 @@ const OBJECT = 'trainee'
  * Integrators sync people from an HR system, which knows nothing of cohorts: placing is not theirs.
  * References are checked against what the caller can see, so none reveals what lies outside it.
  */
-async function checkPlacement(tx: Db, p: Principal, sent: { organizationId?: string; cohortId?: string | null }, isNew: boolean) {
+async function checkReferences(tx: Db, p: Principal, sent: { organizationId?: string; cohortId?: string | null }, isNew: boolean) {
   if (p.role === 'integrator' && sent.cohortId !== undefined) {
-    throw ERRORS.unprocessable('Integrators may not place trainees in cohorts; a coordinator does that.',
-      [{ pointer: '/cohortId', detail: 'may not be set by an integrator' }])
+    throw problem('placement-not-allowed', 'Integrators may not place trainees in cohorts; a coordinator does that.',
+      { errors: [{ pointer: '/cohortId', detail: 'may not be set by an integrator' }] })
   }
   if (p.role === 'coordinator' && (sent.cohortId === null || (isNew && sent.cohortId === undefined))) {
-    throw ERRORS.unprocessable('A coordinator places each trainee in a cohort of their programmes.',
-      [{ pointer: '/cohortId', detail: 'must be a cohort of one of your programmes' }])
+    throw problem('cohort-required', 'A coordinator places each trainee in a cohort of their programmes.',
+      { errors: [{ pointer: '/cohortId', detail: 'must be a cohort of one of your programmes' }] })
   }
   if (sent.organizationId !== undefined) {
     await requireReference(tx, organizations, sent.organizationId, organizationScope(p), '/organizationId', 'organization')
@@ -32,16 +33,27 @@ async function checkPlacement(tx: Db, p: Principal, sent: { organizationId?: str
   if (sent.cohortId != null) await requireReference(tx, cohorts, sent.cohortId, cohortScope(p), '/cohortId', 'cohort')
 }
 
+/** A coordinator sees the trainees of the organizations their programmes serve, but moves only those in none of another programme's cohorts. */
+async function checkMayMove(tx: Db, p: Principal, current: RowOf<typeof trainees>) {
+  if (p.role !== 'coordinator' || current.cohortId === null) return
+  const [cohort] = await tx.select({ programId: cohorts.programId }).from(cohorts).where(eq(cohorts.id, current.cohortId))
+  if (cohort && !outsideCoordinatedPrograms(p, cohort.programId)) return
+  throw problem('trainee-placed-elsewhere', 'The trainee is placed in a cohort of a programme you do not run; its coordinator moves it.',
+    { errors: [{ pointer: '/cohortId', detail: 'the trainee\'s current cohort is not one of your programmes\'' }] })
+}
+
 async function checkExternalHrIdFree(tx: Db, organizationId: string, externalHrId: string | null | undefined, exceptId?: string) {
   if (externalHrId == null) return
   if (await externalHrIdTaken(tx, organizationId, externalHrId, exceptId)) {
-    throw ERRORS.conflict(`Another trainee of this organization already has externalHrId "${externalHrId}"; HR ids are unique within an organization.`)
+    throw problem('hr-id-taken', `Another trainee of this organization already has externalHrId "${externalHrId}"; HR ids are unique within an organization.`,
+      { errors: [{ pointer: '/externalHrId', detail: 'is taken in this organization' }] })
   }
 }
 
 export function createTrainee(db: Db, ctx: RequestContext, body: CreateTrainee) {
   return db.transaction(async (tx) => {
-    await checkPlacement(tx, ctx.principal, body, true)
+    await checkReferences(tx, ctx.principal, body, true)
+    await checkPlacementServed(tx, { organizationId: body.organizationId, cohortId: body.cohortId ?? null }, '/cohortId')
     await checkExternalHrIdFree(tx, body.organizationId, body.externalHrId)
     return insertAudited(tx, ctx, trainees, OBJECT, {
       organizationId: body.organizationId,
@@ -67,10 +79,17 @@ export function updateTrainee(db: Db, ctx: RequestContext, id: string, patch: Up
     const current = await lockForWrite(tx, trainees, id, traineeScope(ctx.principal), OBJECT, ifMatch)
     // Only references that change are checked: an unchanged cohort that was since deactivated is no reason to refuse an edit.
     const changes = (field: 'organizationId' | 'cohortId') => patch[field] !== undefined && patch[field] !== current[field]
-    await checkPlacement(tx, ctx.principal, {
+    await checkReferences(tx, ctx.principal, {
       ...(changes('organizationId') ? { organizationId: patch.organizationId } : {}),
       ...(changes('cohortId') || ctx.principal.role === 'integrator' ? { cohortId: patch.cohortId } : {})
     }, false)
+    if (changes('cohortId')) await checkMayMove(tx, ctx.principal, current)
+    if (changes('cohortId') || changes('organizationId')) {
+      await checkPlacementServed(tx, {
+        organizationId: patch.organizationId ?? current.organizationId,
+        cohortId: patch.cohortId === undefined ? current.cohortId : patch.cohortId
+      }, changes('cohortId') ? '/cohortId' : '/organizationId')
+    }
     if (changes('organizationId') || (patch.externalHrId !== undefined && patch.externalHrId !== current.externalHrId)) {
       await checkExternalHrIdFree(tx, patch.organizationId ?? current.organizationId,
         patch.externalHrId === undefined ? current.externalHrId : patch.externalHrId, id)
@@ -79,6 +98,7 @@ export function updateTrainee(db: Db, ctx: RequestContext, id: string, patch: Up
   })
 }
 
+/** Deactivating a trainee also deactivates their account (see setPersonActive). */
 export function setTraineeActive(db: Db, ctx: RequestContext, id: string, active: boolean, ifMatch: string | undefined) {
-  return setActiveInScope(db, ctx, { table: trainees, objectType: OBJECT, scope: traineeScope(ctx.principal), id, active, ifMatch })
+  return setPersonActive(db, ctx, { table: trainees, objectType: OBJECT, scope: traineeScope(ctx.principal), id, active, ifMatch })
 }

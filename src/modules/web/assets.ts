@@ -57,6 +57,9 @@ caption{text-align:left;padding:.25rem 0}
 .table-wrap{overflow-x:auto;position:relative}
 dl.summary{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}
 dl.summary dt{font-weight:600}
+.qr{display:block;width:14rem;height:14rem;border:1px solid var(--rule);margin:.5rem 0}
+.secret,.codes{font-family:ui-monospace,"DejaVu Sans Mono",monospace;letter-spacing:.05em}
+.codes{columns:2;max-width:24rem;padding-left:1.5rem}
 @media (max-width:40rem){body{font-size:16px}.signout{margin-left:0}main{padding:.75rem}}
 `
 

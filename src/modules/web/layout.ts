@@ -39,7 +39,7 @@ ${o.script ? html`<script src="/assets/app.js" defer></script>` : ''}
 <header class="top">
   <a class="brand" href="/">Rapport</a>
   ${ctx.principal ? html`<nav aria-label="Main"><ul>${nav.map(([href, label]) => html`<li><a href="${href}"${ctx.path === href ? html` aria-current="page"` : ''}>${label}</a></li>`)}</ul></nav>
-  <form class="signout" method="post" action="/sign-out">${csrfField(ctx)}<span class="who">${ctx.principal.name}</span> <button type="submit" class="link">Sign out</button></form>` : ''}
+  <form class="signout" method="post" action="/sign-out">${csrfField(ctx)}<a class="who" href="/account"${ctx.path === '/account' ? html` aria-current="page"` : ''}>${ctx.principal.name}<span class="visually-hidden"> (your account)</span></a> <button type="submit" class="link">Sign out</button></form>` : ''}
 </header>
 <main id="main" tabindex="-1">
 <h1>${title}</h1>

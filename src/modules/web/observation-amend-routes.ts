@@ -14,6 +14,7 @@ import { notice, page } from './layout.ts'
 import { scoringForm } from './observation-form.ts'
 import { editsFromForm, errorsByField, formFromView, type FieldErrors, type FormValues } from './observation-form-data.ts'
 import { pageContext, requireSignIn, sendPage, sessionContext } from './web-plugin.ts'
+import { FormBody, PageIdParams } from './web-schemas.ts'
 
 const validateAmend = bodyValidator(AmendObservationBody)
 
@@ -32,7 +33,7 @@ export function observationAmendRoutes(app: FastifyInstance): void {
       revision: o.view.revision, amend: true, message: o.message
     })), o.status)
 
-  app.get('/observations/:id/amend', { schema: { hide: true } }, async (request, reply) => {
+  app.get('/observations/:id/amend', { schema: { hide: true, params: PageIdParams } }, async (request, reply) => {
     const session = requireSignIn(request, reply, ['supervisor'])
     if (!session) return reply
     const o = await load(request, session.principal)
@@ -40,7 +41,7 @@ export function observationAmendRoutes(app: FastifyInstance): void {
     return show(request, reply, { ...o, values: formFromView(o.view) })
   })
 
-  app.post('/observations/:id/amend', { schema: { hide: true } }, async (request, reply) => {
+  app.post('/observations/:id/amend', { schema: { hide: true, params: PageIdParams, body: FormBody } }, async (request, reply) => {
     const session = requireSignIn(request, reply, ['supervisor'])
     if (!session) return reply
     const o = await load(request, session.principal)

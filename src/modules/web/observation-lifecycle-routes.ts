@@ -13,6 +13,7 @@ import { csrfField, notice, page } from './layout.ts'
 import { observationPage, scoresSummary, sessionDetails } from './observation-view-page.ts'
 import { openSupervisorDraft } from './supervisor-draft.ts'
 import { pageContext, requireSignIn, sendPage, sessionContext } from './web-plugin.ts'
+import { FormBody, NoticeQuery, PageIdParams } from './web-schemas.ts'
 
 
 /** The two names a page about an observation shows, in one statement. */
@@ -39,13 +40,13 @@ export function observationLifecycleRoutes(app: FastifyInstance): void {
       </form>`)
   }
 
-  app.get('/observations/:id/review', { schema: { hide: true } }, async (request, reply) => {
+  app.get('/observations/:id/review', { schema: { hide: true, params: PageIdParams } }, async (request, reply) => {
     const draft = await openSupervisorDraft(app, request, reply)
     if (!draft) return reply
     return sendPage(reply, await review(request, draft.view))
   })
 
-  app.post('/observations/:id/submit', { schema: { hide: true } }, async (request, reply) => {
+  app.post('/observations/:id/submit', { schema: { hide: true, params: PageIdParams, body: FormBody } }, async (request, reply) => {
     const session = requireSignIn(request, reply, ['supervisor'])
     if (!session) return reply
     const ctx = sessionContext(request, session.principal)
@@ -64,7 +65,7 @@ export function observationLifecycleRoutes(app: FastifyInstance): void {
     return reply.redirect(`/observations/${id}?submitted=1`, 303)
   })
 
-  app.get('/observations/:id', { schema: { hide: true } }, async (request, reply) => {
+  app.get('/observations/:id', { schema: { hide: true, params: PageIdParams, querystring: NoticeQuery } }, async (request, reply) => {
     const session = requireSignIn(request, reply, ['supervisor', 'trainee', 'coordinator', 'admin'])
     if (!session) return reply
     const { id } = request.params as { id: string }
@@ -79,7 +80,7 @@ export function observationLifecycleRoutes(app: FastifyInstance): void {
     return sendPage(reply, page(pageContext(request), `Observation of ${view.sessionDate}`, html`${message}${amend}${observationPage(pageContext(request), view, await names(app, view))}`))
   })
 
-  app.post('/observations/:id/acknowledge', { schema: { hide: true } }, async (request, reply) => {
+  app.post('/observations/:id/acknowledge', { schema: { hide: true, params: PageIdParams, body: FormBody } }, async (request, reply) => {
     const session = requireSignIn(request, reply, ['trainee'])
     if (!session) return reply
     const { id } = request.params as { id: string }
@@ -89,7 +90,7 @@ export function observationLifecycleRoutes(app: FastifyInstance): void {
     return reply.redirect(`/observations/${id}?acknowledged=1`, 303)
   })
 
-  app.get('/observations/:id/report.pdf', { schema: { hide: true } }, async (request, reply) => {
+  app.get('/observations/:id/report.pdf', { schema: { hide: true, params: PageIdParams } }, async (request, reply) => {
     const session = requireSignIn(request, reply, ['supervisor', 'trainee', 'coordinator', 'admin'])
     if (!session) return reply
     const { id } = request.params as { id: string }

@@ -7,7 +7,7 @@ import { html } from '../../lib/html.ts'
 import { toFieldProblems } from '../../plugins/errors.ts'
 import { bodyValidator } from '../../plugins/validation.ts'
 import type { RequestContext } from '../../lib/request-context.ts'
-import { traineeScope } from '../access/access.ts'
+import { traineeScope } from '../access/policy.ts'
 import { CreateObservationBody, UpdateObservationBody } from '../observations/observations-schemas.ts'
 import { createObservation, updateDraft } from '../observations/observations-service.ts'
 import { getRubricVersionById } from '../rubrics/rubric-cache.ts'
@@ -17,6 +17,7 @@ import { scoringForm } from './observation-form.ts'
 import { editsFromForm, errorsByField, formFromView, type FieldErrors, type FormValues } from './observation-form-data.ts'
 import { openSupervisorDraft } from './supervisor-draft.ts'
 import { pageContext, requireSignIn, sendPage, sessionContext } from './web-plugin.ts'
+import { FormBody, NoticeQuery, PageIdParams, TraineeQuery } from './web-schemas.ts'
 
 const validateCreate = bodyValidator(CreateObservationBody)
 const validateUpdate = bodyValidator(UpdateObservationBody)
@@ -50,7 +51,7 @@ export function observationRoutes(app: FastifyInstance): void {
     action: o.action, trainee: o.trainee, definition: o.definition, values: o.values, errors: o.errors ?? {}, revision: o.revision, message: o.message
   }), { script: true }), o.status)
 
-  app.get('/observations/new', { schema: { hide: true } }, async (request, reply) => {
+  app.get('/observations/new', { schema: { hide: true, querystring: TraineeQuery } }, async (request, reply) => {
     const session = requireSignIn(request, reply, ['supervisor'])
     if (!session) return reply
     const traineeId = (request.query as { trainee?: string }).trainee ?? ''
@@ -62,7 +63,7 @@ export function observationRoutes(app: FastifyInstance): void {
     })
   })
 
-  app.post('/observations/new', { schema: { hide: true } }, async (request, reply) => {
+  app.post('/observations/new', { schema: { hide: true, querystring: TraineeQuery, body: FormBody } }, async (request, reply) => {
     const session = requireSignIn(request, reply, ['supervisor'])
     if (!session) return reply
     const ctx = sessionContext(request, session.principal)
@@ -91,7 +92,7 @@ export function observationRoutes(app: FastifyInstance): void {
     }
   })
 
-  app.get('/observations/:id/edit', { schema: { hide: true } }, async (request, reply) => {
+  app.get('/observations/:id/edit', { schema: { hide: true, params: PageIdParams, querystring: NoticeQuery } }, async (request, reply) => {
     const draft = await openSupervisorDraft(app, request, reply)
     if (!draft) return reply
     const { ctx, id, view } = draft
@@ -105,7 +106,7 @@ export function observationRoutes(app: FastifyInstance): void {
     })
   })
 
-  app.post('/observations/:id/edit', { schema: { hide: true } }, async (request, reply) => {
+  app.post('/observations/:id/edit', { schema: { hide: true, params: PageIdParams, body: FormBody } }, async (request, reply) => {
     const draft = await openSupervisorDraft(app, request, reply)
     if (!draft) return reply
     const { ctx, id, view } = draft

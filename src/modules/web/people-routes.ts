@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify'
-import { and, asc, desc, eq, ne } from 'drizzle-orm'
-import { cohorts, observations, programs, supervisors } from '../../db/schema/index.ts'
+import { and, asc, eq } from 'drizzle-orm'
+import { cohorts, programs } from '../../db/schema/index.ts'
 import { html } from '../../lib/html.ts'
 import { sendPdf } from '../../plugins/render-pool.ts'
-import { observationScope } from '../access/access.ts'
-import { cohortScope } from '../cohorts/cohorts-repository.ts'
+import { cohortScope } from '../access/policy.ts'
+import { listSubmittedSessions } from '../observations/observation-summaries.ts'
 import { attachmentDisposition, CSV_CONTENT_TYPE } from '../../lib/csv.ts'
 import { cohortCsvFileName, cohortCsvStream } from '../reports/cohort-report-csv.ts'
 import { getCohortReportData } from '../reports/cohort-report-pdf-service.ts'
@@ -13,6 +13,7 @@ import { getProgressReportData } from '../reports/progress-report-service.ts'
 import { ELIGIBILITY_LABEL } from '../../lib/eligibility-labels.ts'
 import { page } from './layout.ts'
 import { pageContext, requireSignIn, sendPage, sessionContext } from './web-plugin.ts'
+import { PageIdParams } from './web-schemas.ts'
 
 const score = (v: number | null) => (v === null ? '—' : v.toFixed(2))
 
@@ -21,10 +22,7 @@ export function peopleRoutes(app: FastifyInstance): void {
   app.get('/my/observations', { schema: { hide: true } }, async (request, reply) => {
     const session = requireSignIn(request, reply, ['trainee'])
     if (!session) return reply
-    const rows = await app.db.select({ id: observations.id, sessionDate: observations.sessionDate, status: observations.status, setting: observations.setting, supervisor: supervisors.name })
-      .from(observations).innerJoin(supervisors, eq(supervisors.id, observations.supervisorId))
-      .where(and(observationScope(session.principal), ne(observations.status, 'draft')))
-      .orderBy(desc(observations.sessionDate), desc(observations.createdAt))
+    const rows = await listSubmittedSessions(app.db, sessionContext(request, session.principal))
     const body = rows.length === 0 ? html`<p>No observation has been submitted for you yet.</p>` : html`<div class="table-wrap"><table>
       <thead><tr><th scope="col">Session</th><th scope="col">Supervisor</th><th scope="col">Setting</th><th scope="col">Status</th></tr></thead>
       <tbody>${rows.map((r) => html`<tr><th scope="row"><a href="/observations/${r.id}">${r.sessionDate}</a></th><td>${r.supervisor}</td><td>${r.setting}</td>
@@ -42,7 +40,7 @@ export function peopleRoutes(app: FastifyInstance): void {
     return sendPage(reply, page(pageContext(request, '/cohorts'), 'Cohorts', body))
   })
 
-  app.get('/cohorts/:id', { schema: { hide: true } }, async (request, reply) => {
+  app.get('/cohorts/:id', { schema: { hide: true, params: PageIdParams } }, async (request, reply) => {
     const session = requireSignIn(request, reply, ['coordinator', 'admin'])
     if (!session) return reply
     const { id } = request.params as { id: string }
@@ -68,14 +66,14 @@ export function peopleRoutes(app: FastifyInstance): void {
   })
 
   // The reports behind the links above: the same services as the API, with the session's access.
-  app.get('/cohorts/:id/report.pdf', { schema: { hide: true } }, async (request, reply) => {
+  app.get('/cohorts/:id/report.pdf', { schema: { hide: true, params: PageIdParams } }, async (request, reply) => {
     const session = requireSignIn(request, reply, ['coordinator', 'admin'])
     if (!session) return reply
     const data = await getCohortReportData(app.db, sessionContext(request, session.principal), (request.params as { id: string }).id, { inactiveDays: 30 }, new Date())
     return sendPdf(reply, app.renderPool, { kind: 'cohort', data }, { name: `cohort-${data.cohort}-${data.asOf}.pdf`, download: true })
   })
 
-  app.get('/cohorts/:id/report.csv', { schema: { hide: true } }, async (request, reply) => {
+  app.get('/cohorts/:id/report.csv', { schema: { hide: true, params: PageIdParams } }, async (request, reply) => {
     const session = requireSignIn(request, reply, ['coordinator', 'admin'])
     if (!session) return reply
     const report = await openCohortReport(app.db, sessionContext(request, session.principal), (request.params as { id: string }).id, { inactiveDays: 30 })
@@ -83,7 +81,7 @@ export function peopleRoutes(app: FastifyInstance): void {
       .header('cache-control', 'no-store').send(cohortCsvStream(report))
   })
 
-  app.get('/trainees/:id/progress.pdf', { schema: { hide: true } }, async (request, reply) => {
+  app.get('/trainees/:id/progress.pdf', { schema: { hide: true, params: PageIdParams } }, async (request, reply) => {
     const session = requireSignIn(request, reply, ['coordinator', 'admin', 'supervisor', 'trainee'])
     if (!session) return reply
     const data = await getProgressReportData(app.db, sessionContext(request, session.principal), (request.params as { id: string }).id, {}, new Date())

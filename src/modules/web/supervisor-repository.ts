@@ -2,7 +2,7 @@ import { and, asc, eq, sql } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import { cohorts, observations, programs, trainees } from '../../db/schema/index.ts'
 import type { Principal } from '../../lib/request-context.ts'
-import { traineeScope } from '../access/access.ts'
+import { traineeScope } from '../access/policy.ts'
 
 export interface MyTrainee {
   id: string

@@ -4,11 +4,12 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { timingSafeEqual } from 'node:crypto'
 import { html } from '../../lib/html.ts'
 import { problemOf } from '../../plugins/errors.ts'
+import { pagePolicy, WEB_CSP } from '../../plugins/security-headers.ts'
 import { APP_JS } from './app-script.ts'
 import { APP_CSS } from './assets.ts'
 import { page, type PageContext } from './layout.ts'
 import type { Principal, RequestContext } from '../../lib/request-context.ts'
-import { findSession, SESSION_COOKIE, type WebSession } from './sessions.ts'
+import { findSession, SESSION_COOKIE, type WebSession } from '../identity/sessions.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -24,6 +25,14 @@ export interface WebOptions {
 
 /** Forms carry this token; a signed-out form (sign-in) pairs it with a cookie (double submit). */
 export const PRE_SESSION_COOKIE = 'rapport_csrf'
+
+/** The host an Origin header names; a malformed one names none, and so matches no host. */
+function hostOf(origin: string): string | undefined {
+  return URL.canParse(origin) ? new URL(origin).host : undefined
+}
+
+// The pages' own CSS and script only; a link followed from a page tells other sites nothing (same-origin referrer).
+const WEB_PAGE_POLICY = pagePolicy(WEB_CSP, 'same-origin')
 
 const same = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b))
 
@@ -46,8 +55,7 @@ export async function webScope(app: FastifyInstance, o: WebOptions): Promise<voi
   app.decorateRequest('webSession', null)
 
   app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-content-type-options', 'nosniff').header('x-frame-options', 'DENY').header('referrer-policy', 'same-origin')
-      .header('content-security-policy', "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'")
+    reply.helmet(WEB_PAGE_POLICY)
     const token = request.cookies[SESSION_COOKIE]
     if (token) {
       request.webSession = (await findSession(app.db, token, new Date())) ?? null
@@ -58,7 +66,7 @@ export async function webScope(app: FastifyInstance, o: WebOptions): Promise<voi
   app.addHook('preHandler', async (request, reply) => {
     if (request.method !== 'POST') return
     const origin = request.headers.origin
-    if (origin && origin !== 'null' && new URL(origin).host !== request.headers.host) return refuse(request, reply)
+    if (origin && origin !== 'null' && hostOf(origin) !== request.headers.host) return refuse(request, reply)
     const sent = (request.body as Record<string, unknown> | undefined)?._csrf ?? request.headers['x-csrf-token']
     const expected = request.webSession?.csrfToken ?? request.cookies[PRE_SESSION_COOKIE]
     if (typeof sent !== 'string' || !expected || !same(sent, expected)) return refuse(request, reply)

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { authRoutes } from './auth-routes.ts'
+import { signInCodeRoutes } from './sign-in-code-routes.ts'
+import { accountRoutes } from './account-routes.ts'
 import { supervisorRoutes } from './supervisor-routes.ts'
 import { observationRoutes } from './observation-routes.ts'
 import { observationLifecycleRoutes } from './observation-lifecycle-routes.ts'
@@ -11,6 +13,8 @@ import { webScope, type WebOptions } from './web-plugin.ts'
 export default async function webRoutes(app: FastifyInstance, o: WebOptions): Promise<void> {
   await webScope(app, o)
   authRoutes(app, o)
+  signInCodeRoutes(app, o)
+  accountRoutes(app)
   supervisorRoutes(app)
   observationRoutes(app)
   observationLifecycleRoutes(app)
