@@ -102,7 +102,7 @@ t.test('access to people and structure', async (t) => {
     const person = { name: 'N', email: 'n@example.org' }
     const writes: [string, string, unknown, (typeof ROLES)[number][]][] = [
       ['POST', '/v1/organizations', { name: 'N' }, ['coordinator', 'supervisor', 'trainee', 'integrator']],
-      ['PATCH', `/v1/organizations/${w.org.id}`, { name: 'N' }, ['coordinator', 'supervisor', 'trainee', 'integrator']],
+      ['PATCH', `/v1/organizations/${w.org.id}`, { name: 'N' }, ['supervisor', 'trainee', 'integrator']],
       ['POST', `/v1/organizations/${w.org.id}/deactivate`, undefined, ['coordinator', 'supervisor', 'trainee', 'integrator']],
       ['POST', '/v1/programs', { name: 'N', rubricKey: 'any-key', rubricVersion: 1 }, ['coordinator', 'supervisor', 'trainee', 'integrator']],
       ['PATCH', `/v1/programs/${w.program.id}`, { name: 'N' }, ['coordinator', 'supervisor', 'trainee', 'integrator']],
@@ -138,6 +138,7 @@ t.test('access to people and structure', async (t) => {
     isProblem(t, await c.post('/v1/cohorts', { body: { programId: w.otherProgram.id, name: 'N' } }), 422, 'unprocessable', ['/programId'])
     const person = { name: 'N', email: 'n@example.org', organizationId: w.org.id }
     isProblem(t, await c.post('/v1/trainees', { body: person }), 422, 'unprocessable', ['/cohortId'], 'a trainee without a cohort')
+    isProblem(t, await c.patch(`/v1/organizations/${farOrg.id}`, { body: { name: 'N' } }), 404, 'not-found', undefined, 'an organization no programme of theirs serves')
     isProblem(t, await c.post('/v1/trainees', { body: { ...person, cohortId: otherCohort.id } }), 422, 'unprocessable', ['/cohortId'], 'another programme\'s cohort')
     isProblem(t, await c.patch(`/v1/trainees/${farTrainee.id}`, { body: { name: 'N' } }), 404, 'not-found')
     isProblem(t, await c.post(`/v1/trainees/${farTrainee.id}/deactivate`), 404, 'not-found')
@@ -147,6 +148,9 @@ t.test('access to people and structure', async (t) => {
       422, 'unprocessable', ['/traineeId'])
     isProblem(t, await c.patch(`/v1/assignments/${farAssignment.id}`, { body: { endsOn: null } }), 404, 'not-found')
     t.equal(await auditCount(db), before, 'no refused write left an audit row')
+    const renamed = await c.patch(`/v1/organizations/${w.org.id}`, { body: { name: 'Riverside Hospice (north site)' } })
+    t.equal(renamed.statusCode, 200, 'a coordinator renames an organization their programme serves')
+    t.equal(renamed.json().name, 'Riverside Hospice (north site)')
 
     t.equal((await c.post('/v1/cohorts', { body: { programId: w.program.id, name: 'Autumn' } })).statusCode, 201)
     t.equal((await c.post('/v1/trainees', { body: { ...person, cohortId: w.cohort.id } })).statusCode, 201)

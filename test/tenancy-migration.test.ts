@@ -1,12 +1,12 @@
 import t, { type Test } from 'tap'
-import { randomBytes, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sql } from 'drizzle-orm'
-import pg from 'pg'
 import { MIGRATIONS_DIR, openDatabase, type Database } from '../src/db/client.ts'
 import { rows as rowsIn } from '../src/db/rows.ts'
+import { emptyServerDatabase } from './helpers/database.ts'
 
 /**
  * Migration 0006 on data written before it: a database migrated up to 0005 is filled, then migrated
@@ -43,21 +43,8 @@ async function blankDatabase(t: Test): Promise<Database> {
     t.teardown(() => database.close())
     return database
   }
-  const name = `rapport_test_${randomBytes(6).toString('hex')}`
-  const admin = new pg.Client({ connectionString: serverUrl })
-  await admin.connect()
-  await admin.query(`create database ${name}`)
-  await admin.end()
-  const url = new URL(serverUrl)
-  url.pathname = `/${name}`
-  const database = await openDatabase({ url: url.toString(), poolMax: 2 })
-  t.teardown(async () => {
-    await database.close()
-    const c = new pg.Client({ connectionString: serverUrl })
-    await c.connect()
-    await c.query(`drop database if exists ${name} with (force)`)
-    await c.end()
-  })
+  const { database, drop } = await emptyServerDatabase(serverUrl, 2)
+  t.teardown(drop)
   return database
 }
 

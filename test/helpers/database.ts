@@ -48,8 +48,11 @@ export async function freshDatabase(): Promise<FreshDatabase> {
   return { database, db: superuser.db, drop }
 }
 
-/** The app and the fixtures on one role, the server URL's user: the setup before the two roles. */
-async function singleRoleDatabase(serverUrl: string): Promise<FreshDatabase> {
+/**
+ * An empty database (no migration applied) on the server, as the server URL's user, and how to drop
+ * it: for the single-role setup, and for tests of the migrations themselves.
+ */
+export async function emptyServerDatabase(serverUrl: string, poolMax = 10): Promise<{ database: Database; drop: () => Promise<void> }> {
   const name = `rapport_test_${randomBytes(6).toString('hex')}`
   const admin = new pg.Client({ connectionString: serverUrl })
   await admin.connect()
@@ -57,11 +60,9 @@ async function singleRoleDatabase(serverUrl: string): Promise<FreshDatabase> {
   await admin.end()
   const url = new URL(serverUrl)
   url.pathname = `/${name}`
-  const database = await openDatabase({ url: url.toString(), poolMax: 10 })
-  await database.migrate()
+  const database = await openDatabase({ url: url.toString(), poolMax })
   return {
     database,
-    db: database.db,
     drop: async () => {
       await database.close()
       const c = new pg.Client({ connectionString: serverUrl })
@@ -70,4 +71,11 @@ async function singleRoleDatabase(serverUrl: string): Promise<FreshDatabase> {
       await c.end()
     }
   }
+}
+
+/** The app and the fixtures on one role, the server URL's user: the setup before the two roles. */
+async function singleRoleDatabase(serverUrl: string): Promise<FreshDatabase> {
+  const { database, drop } = await emptyServerDatabase(serverUrl)
+  await database.migrate()
+  return { database, db: database.db, drop }
 }

@@ -33,10 +33,12 @@ const organizationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { tags, operationId: 'getOrganization', summary: 'Get an organization', params: IdParams, response: { 200: OrganizationSchema } }
   }, async (request, reply) => withEtag(reply, await getOrganization(app.db, contextOf(request), request.params.id)))
 
+  // The coordinators of a programme that serves the organization keep its name right; creating and
+  // retiring employers stays an admin's call.
   app.patch('/organizations/:id', {
-    onRequest: app.requireRole('admin'),
+    onRequest: app.requireRole('admin', 'coordinator'),
     schema: {
-      tags, operationId: 'updateOrganization', summary: 'Change an organization', params: IdParams, headers: IfMatchHeaders,
+      tags, operationId: 'updateOrganization', summary: 'Change an organization (admins; coordinators of a programme serving it)', params: IdParams, headers: IfMatchHeaders,
       body: UpdateOrganizationBody, response: { 200: OrganizationSchema }
     }
   }, async (request, reply) =>
