@@ -97,7 +97,7 @@ t.test('tenancy: programs serve organizations, and nothing crosses the wall', as
     isProblem(t, await coord.patch(`/v1/supervisors/${w.supA.id}`, { body: { organizationId: w.orgB.id } }), 422, 'unprocessable', ['/organizationId'])
     isProblem(t, await coord.patch(`/v1/trainees/${w.traineeA.id}`, { body: { organizationId: w.orgB.id } }), 422, 'unprocessable', ['/organizationId'])
     isProblem(t, await coord.patch(`/v1/assignments/${w.assignmentB.id}`, { body: { endsOn: null } }), 404, 'not-found')
-    isProblem(t, await coord.patch(`/v1/organizations/${w.orgB.id}`, { body: { name: 'Mine' } }), 403, 'forbidden')
+    isProblem(t, await coord.patch(`/v1/organizations/${w.orgB.id}`, { body: { name: 'Mine' } }), 404, 'not-found', undefined, 'an organization no programme of theirs serves')
     t.equal(await auditCount(db), before, 'nothing was written')
   })
 
