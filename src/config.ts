@@ -41,7 +41,28 @@ export const ConfigSchema = Type.Object({
   /** Requests per minute per API key (per account for the web pages), counted by each instance. */
   RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 3000 }),
   /** Requests per minute per client address for everything anonymous (sign-in, verification, failed keys). */
-  RATE_LIMIT_ANONYMOUS_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 300 })
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 300 }),
+  /** Opening a new connection to the Postgres server gives up after this long. */
+  DB_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 5000 }),
+  /** A request waiting this long for a pooled connection gets a 503 (the pool is saturated or the server unreachable). */
+  DB_ACQUIRE_TIMEOUT_MS: Type.Integer({ minimum: 50, maximum: 600_000, default: 2000 }),
+  /** One SQL statement may run this long (Postgres statement_timeout); 0 = no limit. */
+  DB_STATEMENT_TIMEOUT_MS: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 30_000 }),
+  /** Requests handled at once at most; beyond it new requests get a fast 503 with Retry-After. 0 = no bound. */
+  MAX_IN_FLIGHT_REQUESTS: Type.Integer({ minimum: 0, maximum: 100_000, default: 64 }),
+  /** Event-loop delay (ms) beyond which new requests are shed; 0 = not measured. */
+  SHED_EVENT_LOOP_DELAY_MS: Type.Integer({ minimum: 0, maximum: 60_000, default: 1000 }),
+  /** Requests waiting for a pooled database connection beyond which new requests are shed; 0 = no bound. */
+  SHED_POOL_WAITING_MAX: Type.Integer({ minimum: 0, maximum: 100_000, default: 40 }),
+  /** PDF reports waiting for a render worker at most (per lane); beyond it a report request gets a 503. */
+  RENDER_QUEUE_MAX: Type.Integer({ minimum: 1, maximum: 10_000, default: 16 }),
+  /** One PDF may take this long to render; then its worker is stopped and the request gets a 503. */
+  RENDER_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 3_600_000, default: 60_000 }),
+  /** Heap limit of each render worker thread (MB); a document that needs more fails alone. */
+  RENDER_WORKER_HEAP_MB: Type.Integer({ minimum: 32, maximum: 16_384, default: 256 }),
+  /** Set, GET /metrics serves Prometheus metrics to callers that send it as a bearer token; unset, /metrics does not exist. */
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 }))
+
 })
 
 export type Config = Static<typeof ConfigSchema>

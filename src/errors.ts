@@ -61,6 +61,11 @@ export const CAUSES = {
   'request-timeout': { status: 408, kind: 'request-timeout', title: 'Request timeout', description: 'the request was not received in time' },
   'uri-too-long': { status: 414, kind: 'uri-too-long', title: 'URI too long', description: 'a path segment (an id, a key, a code) is longer than 100 characters' },
   'shutting-down': { status: 503, kind: 'unavailable', title: 'Service unavailable', description: 'this instance is shutting down; retry (on another instance)' },
+  'database-unavailable': { status: 503, kind: 'unavailable', title: 'Service unavailable', description: 'the database cannot be reached, dropped the connection, is read-only (a failover) or no pooled connection came free in `DB_ACQUIRE_TIMEOUT_MS`; nothing was changed unless the answer says so; Retry-After says when to try again' },
+  'database-timeout': { status: 503, kind: 'unavailable', title: 'Service unavailable', description: 'a statement ran past `DB_STATEMENT_TIMEOUT_MS` and was cancelled; the change, if any, was rolled back; Retry-After says when to try again' },
+  'overloaded': { status: 503, kind: 'unavailable', title: 'Service unavailable', description: 'the instance is at its bound of requests in flight, event-loop delay or database waiters and shed the request before doing anything; Retry-After says when to try again' },
+  'render-queue-full': { status: 503, kind: 'unavailable', title: 'Service unavailable', description: 'as many PDF reports as `RENDER_QUEUE_MAX` already wait to be rendered; Retry-After says when to try again' },
+  'render-timeout': { status: 503, kind: 'unavailable', title: 'Service unavailable', description: 'the PDF did not render within `RENDER_TIMEOUT_MS` (or ran out of the worker\'s memory) and was stopped' },
   'role-not-allowed': { status: 403, kind: 'forbidden', title: 'Not allowed', description: 'the role may never do this' },
   // Database refusals not caught earlier by a more specific check.
   'duplicate-record': { status: 409, kind: 'conflict', title: 'Conflict', description: 'a record with the same unique value already exists' },
