@@ -7,6 +7,7 @@ import errorsPlugin from './plugins/errors.ts'
 import { closingPlugin, frameworkOptions } from './plugins/framework-answers.ts'
 import securityHeaders, { apiHeaders, isHttps } from './plugins/security-headers.ts'
 import dbPlugin from './plugins/db.ts'
+import metricsPlugin from './plugins/metrics.ts'
 import authPlugin from './plugins/auth.ts'
 import swaggerPlugin from './plugins/swagger.ts'
 import rateLimitPlugin from './plugins/rate-limit.ts'
@@ -54,6 +55,7 @@ export async function buildApp({ config, database, logger }: AppOptions): Promis
   app.addHook('onSend', async (request, reply) => { reply.header('x-request-id', request.id) })
 
   const db = database ?? await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR, poolMax: config.DB_POOL_MAX })
+  await app.register(metricsPlugin)
   await app.register(securityHeaders, { publicBaseUrl: config.PUBLIC_BASE_URL })
   await app.register(closingPlugin)
   await app.register(errorsPlugin, { bodyLimit: config.BODY_LIMIT_BYTES })

@@ -23,8 +23,12 @@ export interface Database {
   /** Applies the migrations; with a migration URL, as that role, then renewing the service role's grants. */
   migrate(): Promise<void>
   ping(): Promise<void>
+  /** Connections now: open ones, idle ones, and requests waiting for one (the embedded database has one connection). */
+  stats(): PoolStats
   close(): Promise<void>
 }
+
+export interface PoolStats { total: number; idle: number; waiting: number }
 
 export interface DatabaseOptions {
   /** A postgres:// URL; when absent the embedded PGlite is used. */
@@ -61,6 +65,7 @@ function openPostgres(url: string, max: number, migrationUrl: string | undefined
       await migrateAsOwner(migrationUrl, runtime!.role, MIGRATIONS_DIR)
     },
     ping: async () => { await db.execute(sql`select 1`) },
+    stats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => pool.end()
   }
 }
@@ -86,6 +91,7 @@ async function openPglite(dataDir: string): Promise<Database> {
     location: inMemory ? 'in memory' : resolve(dataDir),
     migrate: async () => { await migratePglite(db, { migrationsFolder: MIGRATIONS_DIR }) },
     ping: async () => { await db.execute(sql`select 1`) },
+    stats: () => ({ total: 1, idle: 1, waiting: 0 }),
     close: async () => {
       try { await client.close() } finally { release() }
     }
