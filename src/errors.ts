@@ -32,7 +32,11 @@ export class AppError extends Error {
 
 export const problemType = (kind: string): string => `/problems/${kind}`
 
-interface Cause { status: number; kind: string; title: string; description: string }
+interface Cause {
+  status: number; kind: string; title: string; description: string
+  /** Seconds a client should wait before retrying, sent as Retry-After on every answer of this cause (all 503s have one). */
+  retryAfter?: number
+}
 
 /**
  * Every cause a client can branch on, with its `code`. The `type` (kind) stays what it was, so
@@ -54,18 +58,18 @@ export const CAUSES = {
   'rate-limited': { status: 429, kind: 'rate-limited', title: 'Too many requests', description: 'over the rate limit of the key or address; Retry-After says when to try again' },
   'header-fields-too-large': { status: 431, kind: 'header-fields-too-large', title: 'Request header fields too large', description: 'the request line and headers exceed 16 KiB' },
   'internal': { status: 500, kind: 'internal', title: 'Internal error', description: 'a bug; logged with the request id, details never sent' },
-  'unavailable': { status: 503, kind: 'unavailable', title: 'Service unavailable', description: 'the database does not answer' },
+  'unavailable': { status: 503, kind: 'unavailable', title: 'Service unavailable', description: 'the database does not answer', retryAfter: 2 },
   // HTTP and framework causes.
   'bad-url': { status: 400, kind: 'bad-request', title: 'Bad request', description: 'the path is not valid percent-encoding' },
   'route-not-found': { status: 404, kind: 'not-found', title: 'Not found', description: 'no operation at this method and path' },
   'request-timeout': { status: 408, kind: 'request-timeout', title: 'Request timeout', description: 'the request was not received in time' },
   'uri-too-long': { status: 414, kind: 'uri-too-long', title: 'URI too long', description: 'a path segment (an id, a key, a code) is longer than 100 characters' },
-  'shutting-down': { status: 503, kind: 'unavailable', title: 'Service unavailable', description: 'this instance is shutting down; retry (on another instance)' },
-  'database-unavailable': { status: 503, kind: 'unavailable', title: 'Service unavailable', description: 'the database cannot be reached, dropped the connection, is read-only (a failover) or no pooled connection came free in `DB_ACQUIRE_TIMEOUT_MS`; nothing was changed unless the answer says so; Retry-After says when to try again' },
-  'database-timeout': { status: 503, kind: 'unavailable', title: 'Service unavailable', description: 'a statement ran past `DB_STATEMENT_TIMEOUT_MS` and was cancelled; the change, if any, was rolled back; Retry-After says when to try again' },
-  'overloaded': { status: 503, kind: 'unavailable', title: 'Service unavailable', description: 'the instance is at its bound of requests in flight, event-loop delay or database waiters and shed the request before doing anything; Retry-After says when to try again' },
-  'render-queue-full': { status: 503, kind: 'unavailable', title: 'Service unavailable', description: 'as many PDF reports as `RENDER_QUEUE_MAX` already wait to be rendered; Retry-After says when to try again' },
-  'render-timeout': { status: 503, kind: 'unavailable', title: 'Service unavailable', description: 'the PDF did not render within `RENDER_TIMEOUT_MS` (or ran out of the worker\'s memory) and was stopped' },
+  'shutting-down': { status: 503, kind: 'unavailable', title: 'Service unavailable', description: 'this instance is shutting down; retry (on another instance)', retryAfter: 1 },
+  'database-unavailable': { status: 503, kind: 'unavailable', title: 'Service unavailable', description: 'the database cannot be reached, dropped the connection, is read-only (a failover) or no pooled connection came free in `DB_ACQUIRE_TIMEOUT_MS`; nothing was changed unless the answer says so; Retry-After says when to try again', retryAfter: 2 },
+  'database-timeout': { status: 503, kind: 'unavailable', title: 'Service unavailable', description: 'a statement ran past `DB_STATEMENT_TIMEOUT_MS` and was cancelled; the change, if any, was rolled back; Retry-After says when to try again', retryAfter: 5 },
+  'overloaded': { status: 503, kind: 'unavailable', title: 'Service unavailable', description: 'the instance is at its bound of requests in flight, event-loop delay or database waiters and shed the request before doing anything; Retry-After says when to try again', retryAfter: 1 },
+  'render-queue-full': { status: 503, kind: 'unavailable', title: 'Service unavailable', description: 'as many PDF reports as `RENDER_QUEUE_MAX` already wait to be rendered; Retry-After says when to try again', retryAfter: 5 },
+  'render-timeout': { status: 503, kind: 'unavailable', title: 'Service unavailable', description: 'the PDF did not render within `RENDER_TIMEOUT_MS` (or ran out of the worker\'s memory) and was stopped', retryAfter: 30 },
   'role-not-allowed': { status: 403, kind: 'forbidden', title: 'Not allowed', description: 'the role may never do this' },
   // Database refusals not caught earlier by a more specific check.
   'duplicate-record': { status: 409, kind: 'conflict', title: 'Conflict', description: 'a record with the same unique value already exists' },
@@ -136,6 +140,13 @@ export const CAUSES = {
 } as const satisfies Record<string, Cause>
 
 export type CauseCode = keyof typeof CAUSES
+
+/** The Retry-After (seconds) an answer of this problem carries: its own `retryAfter`, else its cause's. */
+export function retryAfterOf(p: AppError): number | undefined {
+  if (typeof p.extensions?.retryAfter === 'number') return p.extensions.retryAfter
+  const cause: Cause | undefined = (CAUSES as Record<string, Cause>)[p.code]
+  return cause?.retryAfter ?? (p.status === 503 ? 1 : undefined)
+}
 
 /** A refusal of one catalogued cause; `errors` points at fields, `extensions` adds members (e.g. `unmet`). */
 export function problem(code: CauseCode, detail: string, o: { errors?: FieldProblem[]; extensions?: Record<string, unknown> } = {}): AppError {

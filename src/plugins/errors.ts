@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { AppError, ERRORS, problem, type FieldProblem } from '../errors.ts'
+import { AppError, ERRORS, problem, retryAfterOf, type FieldProblem } from '../errors.ts'
 
 interface AjvIssue {
   instancePath: string
@@ -133,6 +133,8 @@ export function problemBody(problem: AppError, instance?: string): Record<string
 }
 
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: AppError): FastifyReply {
+  const retryAfter = retryAfterOf(problem)
+  if (retryAfter !== undefined && !reply.hasHeader('retry-after')) void reply.header('retry-after', String(retryAfter))
   return reply.code(problem.status).type('application/problem+json').send(problemBody(problem, request.url))
 }
 
