@@ -16,7 +16,8 @@ const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> = {
   'cohort-csv': () => import('./cohort-csv.ts'),
   'report-render': () => import('./report-render.ts'),
   eligibility: () => import('./eligibility.ts'),
-  'web-pages': () => import('./web-pages.ts')
+  'web-pages': () => import('./web-pages.ts'),
+  overload: () => import('./overload.ts')
 }
 
 const USAGE = `usage: npm run bench -- [--json] [--strict] [${Object.keys(BENCHMARKS).join(' | ')} ...]

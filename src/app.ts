@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { trustProxyOption, type Config } from './config.ts'
-import { openDatabase, type Database } from './db/client.ts'
+import { databaseOptions, openDatabase, type Database } from './db/client.ts'
 import errorsPlugin from './plugins/errors.ts'
 import { closingPlugin, frameworkOptions } from './plugins/framework-answers.ts'
 import securityHeaders, { apiHeaders, isHttps } from './plugins/security-headers.ts'
 import dbPlugin from './plugins/db.ts'
-import metricsPlugin from './plugins/metrics.ts'
+import { requestLogging } from './plugins/logging.ts'
+import metricsPlugin, { metricsRoute } from './plugins/metrics.ts'
+import loadShedding from './plugins/load-shedding.ts'
 import authPlugin from './plugins/auth.ts'
 import swaggerPlugin from './plugins/swagger.ts'
 import rateLimitPlugin from './plugins/rate-limit.ts'
@@ -37,8 +39,9 @@ export const requestIdOf = (sent: string | string[] | undefined): string =>
 
 /** The whole application as a Fastify instance, built from injected config: no globals. */
 export async function buildApp({ config, database, logger }: AppOptions): Promise<App> {
+  const logging = requestLogging()
   const app = Fastify({
-    logger: logger ?? { level: config.LOG_LEVEL },
+    logger: logging.logger(logger ?? { level: config.LOG_LEVEL }),
     bodyLimit: config.BODY_LIMIT_BYTES,
     // request.ip is the client's address only if the proxies in front are named (TRUST_PROXY).
     trustProxy: trustProxyOption(config.TRUST_PROXY),
@@ -54,19 +57,23 @@ export async function buildApp({ config, database, logger }: AppOptions): Promis
   app.addHook('preValidation', refuseUnstorableText)
   app.addHook('onSend', async (request, reply) => { reply.header('x-request-id', request.id) })
 
-  const db = database ?? await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR, poolMax: config.DB_POOL_MAX })
+  const db = database ?? await openDatabase(databaseOptions(config))
+  await app.register(logging.plugin)
   await app.register(metricsPlugin)
   await app.register(securityHeaders, { publicBaseUrl: config.PUBLIC_BASE_URL })
+  // Before authentication, body parsing and the database; after the security headers, which a 503 carries too.
+  await app.register(loadShedding, config)
   await app.register(closingPlugin)
   await app.register(errorsPlugin, { bodyLimit: config.BODY_LIMIT_BYTES })
   await app.register(dbPlugin, { database: db, closeOnShutdown: database === undefined })
   await app.register(authPlugin)
   await app.register(rateLimitPlugin, config)
   await app.register(swaggerPlugin, { version: VERSION })
-  await app.register(renderPoolPlugin, { workers: config.RENDER_WORKERS, idleSeconds: config.RENDER_IDLE_SECONDS })
+  await app.register(renderPoolPlugin, config)
   await app.register(issuerPlugin, config)
   await app.register(identityPlugin, config)
   await app.register(healthRoutes)
+  await app.register(metricsRoute, { token: config.METRICS_TOKEN })
   await app.register(publicRoutes)
   await app.register(v1, { prefix: '/v1' })
   await app.register(webRoutes, { bodyLimit: config.BODY_LIMIT_BYTES, secureCookies: secureCookiesFor(config.PUBLIC_BASE_URL) })

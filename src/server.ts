@@ -2,16 +2,14 @@ import { existsSync } from 'node:fs'
 import { buildApp } from './app.ts'
 import { ensureAdmin } from './bootstrap.ts'
 import { ConfigError, loadConfig, type Config } from './config.ts'
-import { openDatabase } from './db/client.ts'
+import { databaseOptions, openDatabase } from './db/client.ts'
 import { DataDirLockedError } from './db/lock.ts'
 import { DatabaseRolesError, powerOverGuards } from './db/roles.ts'
 import { importRubricDirectory } from './modules/rubrics/rubric-import.ts'
 import { RubricFilesInvalid } from './modules/rubrics/rubric-files.ts'
 
 async function main(config: Config): Promise<void> {
-  const database = await openDatabase({
-    url: config.DATABASE_URL, migrationUrl: config.MIGRATION_DATABASE_URL, dataDir: config.DATA_DIR, poolMax: config.DB_POOL_MAX
-  })
+  const database = await openDatabase(databaseOptions(config))
   const app = await buildApp({ config, database })
   app.addHook('onClose', async () => { await database.close() })
 

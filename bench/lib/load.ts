@@ -8,6 +8,13 @@ export interface RequestSpec {
   path: string
   headers?: Record<string, string>
   body?: string
+  /**
+   * Keep this answer's JSON `id` and `ETag` header for the connection's next requests, whose path
+   * and headers may then say `{id}` and `{etag}` (a draft, then its submit). A request that needs
+   * them when none were kept (the previous answer was a refusal) is skipped: the connection starts
+   * its list again.
+   */
+  capture?: boolean
 }
 
 export interface LoadJob {
@@ -16,6 +23,16 @@ export interface LoadJob {
   requests: RequestSpec[]
   connections: number
   durationSec: number
+  /** Connections start their list at a multiple of this, so a group of chained requests stays whole (1). */
+  groupSize?: number
+  /**
+   * Seconds at the start of the run that are load but not measurement: latencies, shed counts and
+   * req/s come from the rest (status codes and errors still cover the whole run). The connections
+   * all open at once, so without it an overload run's first burst is what its p99 measures.
+   */
+  settleSec?: number
+  /** After a shed answer (503 overloaded) a connection waits its Retry-After before its next request, as a well-behaved client does. */
+  honorRetryAfter?: boolean
 }
 
 export interface LoadResult {
@@ -35,6 +52,12 @@ export interface LoadResult {
   timeouts: number
   /** The first non-2xx answer, so a broken run says why. */
   firstFailure?: { status: number; body: string }
+  /** 503 problems with code `overloaded` (load shed), and the latency of those and of the 2xx answers apart. */
+  shed: number
+  /** Answers other than 2xx and a shed 503, over the whole run (settling included). */
+  refusedOther: number
+  latencyMsShed: LatencySummary
+  latencyMsOk: LatencySummary
 }
 
 const WORKER = fileURLToPath(new URL('./load-worker.ts', import.meta.url))

@@ -39,6 +39,8 @@ export interface ServiceOptions {
   poolMax: number
   /** Preload loop-probe.mjs and open an IPC channel for it. */
   loopProbe?: boolean
+  /** More settings of the service's (e.g. MAX_IN_FLIGHT_REQUESTS), on top of the ones every benchmark gives it. */
+  env?: Record<string, string>
 }
 
 /** Builds dist/ as deployment does (`npm run build`), so a measurement never runs a stale build; returns seconds taken. */
@@ -57,12 +59,12 @@ export function exited(child: ChildProcess, what: string): Promise<never> {
 }
 
 /** Starts the service and resolves once it says it is listening; killed by the cleanups if still running. */
-export async function startService({ entry, databaseUrl, poolMax, loopProbe = false }: ServiceOptions): Promise<Service> {
+export async function startService({ entry, databaseUrl, poolMax, loopProbe = false, env: extra = {} }: ServiceOptions): Promise<Service> {
   const args = [...(loopProbe ? ['--import', LOOP_PROBE] : []), ...ENTRY_ARGS[entry]]
   const command = `node ${args.join(' ')}`
   const env = {
     PATH: process.env.PATH, DATABASE_URL: databaseUrl, DB_POOL_MAX: String(poolMax), HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', LOAD_RUBRICS_ON_START: 'false',
-    ...BENCH_RATE_LIMITS
+    ...BENCH_RATE_LIMITS, ...extra
   }
   const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit', ...(loopProbe ? ['ipc' as const] : [])] })
   deferCleanup(() => { if (child.exitCode === null && child.signalCode === null) child.kill() })

@@ -4,10 +4,11 @@ import { sql } from 'drizzle-orm'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator'
-import pg from 'pg'
+import { loadConfig, type Config } from '../config.ts'
 import * as schema from './schema/index.ts'
 import { lockDataDir } from './lock.ts'
 import { migrateAsOwner } from './roles.ts'
+import { createPool, readinessCheck, type PgSettings } from './pg-pool.ts'
 
 export type Schema = typeof schema
 /** One type for node-postgres, PGlite and a transaction of either, so repositories take any of them. */
@@ -23,6 +24,11 @@ export interface Database {
   /** Applies the migrations; with a migration URL, as that role, then renewing the service role's grants. */
   migrate(): Promise<void>
   ping(): Promise<void>
+  /**
+   * The readiness check (/health/ready): rejects within READY_TIMEOUT_MS when the database does
+   * not answer, and never waits behind request work (on a server it has a connection of its own).
+   */
+  ready(): Promise<void>
   /** Connections now: open ones, idle ones, and requests waiting for one (the embedded database has one connection). */
   stats(): PoolStats
   close(): Promise<void>
@@ -41,19 +47,45 @@ export interface DatabaseOptions {
   /** PGlite data directory; `memory://` keeps everything in memory (tests). */
   dataDir?: string
   poolMax?: number
+  /** DB_CONNECT_TIMEOUT_MS, DB_ACQUIRE_TIMEOUT_MS, DB_STATEMENT_TIMEOUT_MS (Postgres only); unset, their defaults. */
+  connectTimeoutMs?: number
+  acquireTimeoutMs?: number
+  statementTimeoutMs?: number
+  /** How the service's sessions are named in pg_stat_activity (Postgres only). */
+  applicationName?: string
+}
+
+/** How long /health/ready waits for the database before it answers 503. */
+export const READY_TIMEOUT_MS = 1000
+
+/** The database settings of a configuration, as openDatabase takes them. */
+export function databaseOptions(config: Config): DatabaseOptions {
+  return {
+    url: config.DATABASE_URL, migrationUrl: config.MIGRATION_DATABASE_URL, dataDir: config.DATA_DIR, poolMax: config.DB_POOL_MAX,
+    connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS, acquireTimeoutMs: config.DB_ACQUIRE_TIMEOUT_MS, statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS
+  }
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.migrationUrl && !options.url) throw new Error('a migration URL needs a Postgres server URL: the embedded database has one role')
-  return options.url ? openPostgres(options.url, options.poolMax ?? 20, options.migrationUrl) : openPglite(options.dataDir ?? './data')
+  if (!options.url) return openPglite(options.dataDir ?? './data')
+  // The defaults have one home, the config schema.
+  const defaults = loadConfig({})
+  return openPostgres({
+    url: options.url,
+    max: options.poolMax ?? defaults.DB_POOL_MAX,
+    connectTimeoutMs: options.connectTimeoutMs ?? defaults.DB_CONNECT_TIMEOUT_MS,
+    acquireTimeoutMs: options.acquireTimeoutMs ?? defaults.DB_ACQUIRE_TIMEOUT_MS,
+    statementTimeoutMs: options.statementTimeoutMs ?? defaults.DB_STATEMENT_TIMEOUT_MS,
+    applicationName: options.applicationName ?? 'rapport'
+  }, options.migrationUrl)
 }
 
-function openPostgres(url: string, max: number, migrationUrl: string | undefined): Database {
-  const pool = new pg.Pool({ connectionString: url, max })
-  // An idle client's error (server restart) must not crash the process; the next query reconnects.
-  pool.on('error', () => {})
+function openPostgres(settings: PgSettings, migrationUrl: string | undefined): Database {
+  const pool = createPool(settings)
+  const readiness = readinessCheck(settings, READY_TIMEOUT_MS)
   const db = drizzlePg({ client: pool, schema })
-  const safe = new URL(url)
+  const safe = new URL(settings.url)
   safe.password = ''
   return {
     db,
@@ -65,8 +97,9 @@ function openPostgres(url: string, max: number, migrationUrl: string | undefined
       await migrateAsOwner(migrationUrl, runtime!.role, MIGRATIONS_DIR)
     },
     ping: async () => { await db.execute(sql`select 1`) },
+    ready: readiness.check,
     stats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
-    close: () => pool.end()
+    close: async () => { await Promise.all([pool.end(), readiness.close()]) }
   }
 }
 
@@ -91,9 +124,23 @@ async function openPglite(dataDir: string): Promise<Database> {
     location: inMemory ? 'in memory' : resolve(dataDir),
     migrate: async () => { await migratePglite(db, { migrationsFolder: MIGRATIONS_DIR }) },
     ping: async () => { await db.execute(sql`select 1`) },
+    // One connection, in this process: a ping raced against the bound, so a long statement ahead of
+    // it in PGlite's queue makes the check fail fast rather than hang.
+    ready: () => withinMs(client.query('select 1'), READY_TIMEOUT_MS),
     stats: () => ({ total: 1, idle: 1, waiting: 0 }),
     close: async () => {
       try { await client.close() } finally { release() }
     }
+  }
+}
+
+/** `work`, or a rejection once `ms` have passed (the work itself goes on). */
+async function withinMs(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => { reject(new Error('timeout expired')) }, ms) })
+  try {
+    await Promise.race([work, late])
+  } finally {
+    clearTimeout(timer)
   }
 }

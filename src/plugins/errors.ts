@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { AppError, ERRORS, problem, retryAfterOf, type FieldProblem } from '../errors.ts'
+import { databaseFailure } from '../db/failures.ts'
 
 interface AjvIssue {
   instancePath: string
@@ -106,6 +107,14 @@ function fromDatabase(err: unknown): AppError | undefined {
   return undefined
 }
 
+/** The database is down, unreachable, failing over or too slow: a 503 with Retry-After, counted by class. */
+function fromOutage(err: unknown, request: FastifyRequest): AppError | undefined {
+  const failure = databaseFailure(err)
+  if (!failure) return undefined
+  request.server.metrics.databaseErrors.inc({ class: failure.class })
+  return problem(failure.code, failure.detail)
+}
+
 function fromFastify(err: FastifyError): AppError | undefined {
   if (err.validation) return ERRORS.validation(toFieldProblems(err.validation as AjvIssue[], err.validationContext ?? 'body'))
   switch (err.code) {
@@ -140,7 +149,7 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, proble
 
 /** Any error as the problem it stands for; unexpected ones are logged and become a bare 500. */
 export function problemOf(err: FastifyError, request: FastifyRequest, bodyLimit: number): AppError {
-  let problem: AppError | undefined = err instanceof AppError ? err : fromFastify(err) ?? fromDatabase(err)
+  let problem: AppError | undefined = err instanceof AppError ? err : fromFastify(err) ?? fromDatabase(err) ?? fromOutage(err, request)
   if (!problem && err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') problem = ERRORS.payloadTooLarge(bodyLimit)
   if (!problem && err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') problem = ERRORS.unsupportedMediaType(String(request.headers['content-type']))
   if (!problem && typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {

@@ -8,6 +8,7 @@ import { renderReport, type RenderJob } from './renderers.ts'
  * produces them, so the main thread can stream them to the client while the rest is still being written.
  */
 export type WorkerMessage =
+  | { jobId: number; type: 'started' }
   | { jobId: number; type: 'chunk'; chunk: Uint8Array }
   | { jobId: number; type: 'end' }
   | { jobId: number; type: 'error'; message: string }
@@ -54,6 +55,8 @@ port.on('message', ({ jobId, job }: { jobId: number; job: RenderJob }) => {
     size = 0
     post({ jobId, type: 'chunk', chunk: piece }, [piece.buffer as ArrayBuffer])
   }
+  // The pool's time limit counts from here: a fresh worker's start-up (modules, fonts) is not the document's.
+  post({ jobId, type: 'started' })
   try {
     const doc = renderReport(job)
     doc.on('data', (chunk: Buffer) => {

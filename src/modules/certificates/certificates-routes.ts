@@ -75,8 +75,10 @@ const certificatesRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
     }
   }, async (request, reply) => {
-    const data = certificateData(await getCertificate(app.db, contextOf(request), request.params.id), baseUrl)
-    return sendPdf(reply, app.renderPool, { kind: 'certificate', data }, { name: `certificate-${data.serial}.pdf` })
+    return sendPdf(reply, app.renderPool, 'certificate', async () => {
+      const data = certificateData(await getCertificate(app.db, contextOf(request), request.params.id), baseUrl)
+      return { data, name: `certificate-${data.serial}.pdf` }
+    })
   })
 
   app.get('/certificates/:id/credential', {

@@ -1,12 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { ERRORS } from '../../errors.ts'
+import { databaseFailure } from '../../db/failures.ts'
+import { problem } from '../../errors.ts'
 
 const Status = Type.Object({ status: Type.Literal('ok') })
 const ok = { status: 'ok' as const }
 
 const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  // Load balancers and orchestrators poll these; they are never rate limited.
+  // Load balancers and orchestrators poll these; they are never rate limited. Liveness never touches
+  // the database: a database outage is no reason to restart the process, which recovers on its own.
   app.get('/health/live', {
     config: { rateLimit: false },
     schema: { tags: ['health'], operationId: 'getLiveness', summary: 'The process is up', security: [], response: { 200: Status } }
@@ -20,9 +22,10 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async () => {
     try {
-      await app.database.ping()
-    } catch {
-      throw ERRORS.unavailable('The database does not answer.')
+      // Its own short check (a connection of its own on a server), never queued behind requests.
+      await app.database.ready()
+    } catch (err) {
+      throw problem(databaseFailure(err)?.code ?? 'database-unavailable', 'The database does not answer.')
     }
     return ok
   })

@@ -50,8 +50,10 @@ const cohortReportRoutes: FastifyPluginAsyncTypebox = async (app) => {
       params: IdParams, querystring: CohortReportQuery, response: { 200: PdfResponse }
     }
   }, async (request, reply) => {
-    const data = await getCohortReportData(app.db, contextOf(request), request.params.id, request.query, new Date())
-    return sendPdf(reply, app.renderPool, { kind: 'cohort', data }, { name: `cohort-${data.cohort}-${data.asOf}.pdf`, download: true })
+    return sendPdf(reply, app.renderPool, 'cohort', async () => {
+      const data = await getCohortReportData(app.db, contextOf(request), request.params.id, request.query, new Date())
+      return { data, name: `cohort-${data.cohort}-${data.asOf}.pdf`, download: true }
+    })
   })
 
   app.get('/cohorts/:id/report/weakest-criteria', {

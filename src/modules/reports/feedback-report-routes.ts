@@ -25,8 +25,10 @@ const feedbackReportRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
     }
   }, async (request, reply) => {
-    const data = await getFeedbackReportData(app.db, contextOf(request), request.params.id, new Date())
-    return sendPdf(reply, app.renderPool, { kind: 'feedback', data }, { name: `feedback-${data.sessionDate}-${data.reportId}.pdf` })
+    return sendPdf(reply, app.renderPool, 'feedback', async () => {
+      const data = await getFeedbackReportData(app.db, contextOf(request), request.params.id, new Date())
+      return { data, name: `feedback-${data.sessionDate}-${data.reportId}.pdf` }
+    })
   })
 }
 

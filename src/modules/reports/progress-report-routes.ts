@@ -22,8 +22,10 @@ const progressReportRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
     }
   }, async (request, reply) => {
-    const data = await getProgressReportData(app.db, contextOf(request), request.params.id, request.query, new Date())
-    return sendPdf(reply, app.renderPool, { kind: 'progress', data }, { name: `progress-${data.reportId}.pdf` })
+    return sendPdf(reply, app.renderPool, 'progress', async () => {
+      const data = await getProgressReportData(app.db, contextOf(request), request.params.id, request.query, new Date())
+      return { data, name: `progress-${data.reportId}.pdf` }
+    })
   })
 }
 

@@ -94,7 +94,9 @@ export function observationLifecycleRoutes(app: FastifyInstance): void {
     const session = requireSignIn(request, reply, ['supervisor', 'trainee', 'coordinator', 'admin'])
     if (!session) return reply
     const { id } = request.params as { id: string }
-    const data = await getFeedbackReportData(app.db, sessionContext(request, session.principal), id, new Date())
-    return sendPdf(reply, app.renderPool, { kind: 'feedback', data }, { name: `feedback-${data.sessionDate}-${data.reportId}.pdf` })
+    return sendPdf(reply, app.renderPool, 'feedback', async () => {
+      const data = await getFeedbackReportData(app.db, sessionContext(request, session.principal), id, new Date())
+      return { data, name: `feedback-${data.sessionDate}-${data.reportId}.pdf` }
+    })
   })
 }

@@ -69,8 +69,10 @@ export function peopleRoutes(app: FastifyInstance): void {
   app.get('/cohorts/:id/report.pdf', { schema: { hide: true, params: PageIdParams } }, async (request, reply) => {
     const session = requireSignIn(request, reply, ['coordinator', 'admin'])
     if (!session) return reply
-    const data = await getCohortReportData(app.db, sessionContext(request, session.principal), (request.params as { id: string }).id, { inactiveDays: 30 }, new Date())
-    return sendPdf(reply, app.renderPool, { kind: 'cohort', data }, { name: `cohort-${data.cohort}-${data.asOf}.pdf`, download: true })
+    return sendPdf(reply, app.renderPool, 'cohort', async () => {
+      const data = await getCohortReportData(app.db, sessionContext(request, session.principal), (request.params as { id: string }).id, { inactiveDays: 30 }, new Date())
+      return { data, name: `cohort-${data.cohort}-${data.asOf}.pdf`, download: true }
+    })
   })
 
   app.get('/cohorts/:id/report.csv', { schema: { hide: true, params: PageIdParams } }, async (request, reply) => {
@@ -84,7 +86,9 @@ export function peopleRoutes(app: FastifyInstance): void {
   app.get('/trainees/:id/progress.pdf', { schema: { hide: true, params: PageIdParams } }, async (request, reply) => {
     const session = requireSignIn(request, reply, ['coordinator', 'admin', 'supervisor', 'trainee'])
     if (!session) return reply
-    const data = await getProgressReportData(app.db, sessionContext(request, session.principal), (request.params as { id: string }).id, {}, new Date())
-    return sendPdf(reply, app.renderPool, { kind: 'progress', data }, { name: `progress-${data.reportId}.pdf` })
+    return sendPdf(reply, app.renderPool, 'progress', async () => {
+      const data = await getProgressReportData(app.db, sessionContext(request, session.principal), (request.params as { id: string }).id, {}, new Date())
+      return { data, name: `progress-${data.reportId}.pdf` }
+    })
   })
 }
