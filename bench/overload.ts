@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { BenchFailure, target, type Benchmark, type Target } from './lib/benchmark.ts'
 import { freshBenchDatabase } from './lib/database.ts'
@@ -8,6 +9,7 @@ import { benchRubric, seedSupervisedCohort, type SupervisedCohort } from './lib/
 import { buildService, procMb, startService, stopService, type Entry } from './lib/service.ts'
 import { submitBody } from './observations-workload.ts'
 import type { RubricDefinition } from '../src/modules/rubrics/rubric-schemas.ts'
+import type { LoopDelay } from './report-render-loop.ts'
 
 const TRAINEES = 50
 /** The shedding settings passed through to the service when set here; otherwise it runs on its defaults. */
@@ -48,6 +50,16 @@ interface Level extends LoadResult {
   /** Answers other than 2xx and a shed 503, plus connection errors: a valid overload run has none. */
   otherErrors: number
   shedByReason: Record<string, number>
+  /** The service's own event-loop delay over the measured part (lib/loop-probe.mjs). */
+  loopDelay: LoopDelay
+}
+
+/** Asks the preloaded loop probe of the service for its figures. */
+function loopDelayOf(child: ChildProcess): Promise<LoopDelay> {
+  return new Promise((resolve) => {
+    child.once('message', (m: { delay: LoopDelay }) => resolve(m.delay))
+    child.send('eld-stop')
+  })
 }
 
 /** The shed counters by reason, scraped from the service's own /metrics. */
@@ -69,20 +81,23 @@ interface Setup {
 /** A fresh service process per measurement, so its peak RSS is that load's alone. */
 async function measure({ entry, url, options, env, requests, durationSec }: Setup, connections: number, retry: Retry, round: number): Promise<Level> {
   const token = randomBytes(24).toString('hex')
-  const service = await startService({ entry, databaseUrl: url, poolMax: options.poolMax, env: { ...env, METRICS_TOKEN: token } })
+  const service = await startService({ entry, databaseUrl: url, poolMax: options.poolMax, loopProbe: true, env: { ...env, METRICS_TOKEN: token } })
   try {
+    const startProbe = setTimeout(() => service.child.send('eld-start'), options.warmupSec * 1000)
     const job = { origin: service.origin, requests, connections, groupSize: GROUP, honorRetryAfter: retry !== 'at once' }
     // One run: its first seconds warm the service and let the opening burst pass; the rest is measured.
     const run = await runLoad({ ...job, durationSec: options.warmupSec + durationSec, settleSec: options.warmupSec })
+    clearTimeout(startProbe)
     const result = { ...run, durationSec: run.durationSec - options.warmupSec }
+    const loopDelay = await loopDelayOf(service.child)
     const level: Level = {
       ...result, connections, retry, round, peakRssMb: procMb(service.child.pid, 'VmHWM'),
-      otherErrors: result.refusedOther + result.errors, shedByReason: await shedByReason(service.origin, token)
+      otherErrors: result.refusedOther + result.errors, shedByReason: await shedByReason(service.origin, token), loopDelay
     }
     process.stdout.write(
       `  round ${round}, ${connections} connections (retrying ${retry}): admitted ${fmt(level.rps, 0)} req/s, p50 ${fmt(level.latencyMsOk.p50)} ms, ` +
       `p99 ${fmt(level.latencyMsOk.p99)} ms; shed ${fmt(level.shed / level.durationSec, 0)}/s (p99 ${fmt(level.latencyMsShed.p99)} ms); ` +
-      `other errors ${level.otherErrors}; peak RSS ${fmt(level.peakRssMb, 0)} MB\n`
+      `other errors ${level.otherErrors}; peak RSS ${fmt(level.peakRssMb, 0)} MB; server event-loop delay p99 ${fmt(loopDelay.p99Ms)} ms, max ${fmt(loopDelay.maxMs)} ms\n`
     )
     if (level.otherErrors > 0) {
       process.stdout.write(`    status codes ${JSON.stringify(result.statusCodes)}, ${result.errors} connection errors (${result.timeouts} timeouts)` +

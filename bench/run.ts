@@ -17,7 +17,8 @@ const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> = {
   'report-render': () => import('./report-render.ts'),
   eligibility: () => import('./eligibility.ts'),
   'web-pages': () => import('./web-pages.ts'),
-  overload: () => import('./overload.ts')
+  overload: () => import('./overload.ts'),
+  'overload-render': () => import('./overload-render.ts')
 }
 
 const USAGE = `usage: npm run bench -- [--json] [--strict] [${Object.keys(BENCHMARKS).join(' | ')} ...]

@@ -48,9 +48,10 @@ if (serverUrl) {
     await locker.connect()
     t.teardown(() => locker.end())
     await locker.query('begin')
-    await locker.query('lock table observations in access exclusive mode')
+    await locker.query('lock table api_keys, accounts, observations, observation_summaries in access exclusive mode')
 
-    const pending = app.inject({ url: '/v1/observations', headers: auth })
+    // light-my-request sends on the first then(), so start it now.
+    const pending = Promise.resolve(app.inject({ url: '/v1/observations', headers: auth }))
     let terminated = 0
     for (let i = 0; i < 200 && terminated === 0; i++) {
       const found = await locker.query(`select pg_terminate_backend(pid) as done from pg_stat_activity

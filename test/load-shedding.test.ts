@@ -13,74 +13,95 @@ function assertOverloaded(t: Test, res: LightMyRequestResponse, what: string): v
   t.match(res.headers['content-type'], /^application\/problem\+json/, `${what}: a problem document`)
   t.match(res.json(), { code: 'overloaded', type: '/problems/unavailable', status: 503 }, `${what}: code overloaded`)
   t.equal(res.headers['retry-after'], '1', `${what}: Retry-After says when to try again`)
+  t.equal(res.headers['x-content-type-options'], 'nosniff', `${what}: with the API's security headers`)
+  t.ok(res.headers['x-request-id'], `${what}: and its request id`)
 }
 
-t.test('beyond MAX_IN_FLIGHT_REQUESTS new requests get a fast 503; health and metrics never', async (t) => {
-  const { app, gate } = await buildShedApp(t, { MAX_IN_FLIGHT_REQUESTS: '3', METRICS_TOKEN: 'metrics-token-0123456789' })
-  const held = [1, 2, 3].map(() => app.inject('/test/slow'))
-  await until(() => app.requestsInFlight() === 3)
-  t.equal(app.requestsInFlight(), 3, 'three requests in flight')
-  t.equal((await app.metrics.inFlight.get()).values[0]?.value, 3, 'the in-flight gauge says so')
+// One app per set of bounds: a fresh database per app is slow on a busy machine.
+t.test('with the bounds set (3 in flight, 5 pool waiters)', async (t) => {
+  const { app, gate, finished, setPoolWaiting } = await buildShedApp(t, {
+    MAX_IN_FLIGHT_REQUESTS: '3', SHED_POOL_WAITING_MAX: '5', METRICS_TOKEN: 'metrics-token-0123456789'
+  })
 
-  assertOverloaded(t, await app.inject('/test/slow'), 'a fourth request')
-  // Shed before authentication: a request with a wrong key is refused as overloaded, not 401.
-  assertOverloaded(t, await app.inject({ url: '/v1/organizations', headers: { authorization: 'Bearer nope' } }), 'an API request')
-  assertOverloaded(t, await app.inject({ method: 'POST', url: '/v1/observations', payload: '{not json', headers: { 'content-type': 'application/json' } }),
-    'a request whose body is never parsed')
-  t.equal(await shedCount(app, 'in_flight'), 3, 'each shed request is counted by its reason')
+  await t.test('beyond MAX_IN_FLIGHT_REQUESTS new requests get a fast 503; health and metrics never', async (t) => {
+    gate.reset()
+    const held = [1, 2, 3].map(() => app.inject('/test/slow'))
+    await until(() => app.requestsInFlight() === 3)
+    t.equal(app.requestsInFlight(), 3, 'three requests in flight')
+    t.equal((await app.metrics.inFlight.get()).values[0]?.value, 3, 'the in-flight gauge says so')
 
-  t.equal((await app.inject('/health/live')).statusCode, 200, '/health/live is never shed')
-  t.equal((await app.inject('/health/ready')).statusCode, 200, '/health/ready is never shed')
-  t.equal((await app.inject({ url: '/metrics', headers: { authorization: 'Bearer metrics-token-0123456789' } })).statusCode, 200, '/metrics is never shed')
+    assertOverloaded(t, await app.inject('/test/slow'), 'a fourth request')
+    // Shed before authentication: a request with a wrong key is refused as overloaded, not 401.
+    assertOverloaded(t, await app.inject({ url: '/v1/organizations', headers: { authorization: 'Bearer nope' } }), 'an API request')
+    assertOverloaded(t, await app.inject({ method: 'POST', url: '/v1/observations', payload: '{not json', headers: { 'content-type': 'application/json' } }),
+      'a request whose body is never parsed')
+    t.equal(await shedCount(app, 'in_flight'), 3, 'each shed request is counted by its reason')
 
-  gate.open()
-  for (const res of await Promise.all(held)) t.equal(res.statusCode, 200, 'the admitted requests complete')
-  t.equal(app.requestsInFlight(), 0, 'and leave nothing counted')
-  t.equal((await app.inject('/test/slow')).statusCode, 200, 'a new request is admitted again')
+    t.equal((await app.inject('/health/live')).statusCode, 200, '/health/live is never shed')
+    t.equal((await app.inject('/health/ready')).statusCode, 200, '/health/ready is never shed')
+    t.equal((await app.inject({ url: '/metrics', headers: { authorization: 'Bearer metrics-token-0123456789' } })).statusCode, 200, '/metrics is never shed')
+
+    gate.open()
+    for (const res of await Promise.all(held)) t.equal(res.statusCode, 200, 'the admitted requests complete')
+    t.equal(app.requestsInFlight(), 0, 'and leave nothing counted')
+    t.equal((await app.inject('/test/slow')).statusCode, 200, 'a new request is admitted again')
+  })
+
+  await t.test('the count returns to 0 after aborted and failed requests, over real HTTP', async (t) => {
+    const origin = await listen(app)
+    gate.reset()
+    const before = finished()
+    // Three clients hang up while their requests are held: their slots are freed at once.
+    const early: string[] = []
+    const aborted = [1, 2, 3].map(() => http.get(`${origin}/test/slow`, { agent: false })
+      .on('response', (res) => early.push(String(res.statusCode))).on('error', (err) => early.push(err.message)))
+    await until(() => app.requestsInFlight() === 3)
+    t.equal(app.requestsInFlight(), 3, `three requests in flight (answered early: ${early.join(', ') || 'none'})`)
+    for (const req of aborted) req.destroy()
+    await until(() => app.requestsInFlight() === 0)
+    t.equal(app.requestsInFlight(), 0, 'a client that hangs up frees its slot')
+    gate.open()
+    await until(() => finished() === before + 3)
+    t.equal(finished(), before + 3, 'the abandoned handlers finish')
+    t.equal(app.requestsInFlight(), 0, 'and are not released a second time')
+
+    const failures = await Promise.all([
+      fetch(`${origin}/test/fail`),
+      fetch(`${origin}/v1/organizations`, { headers: { authorization: 'Bearer rk_wrong' } }),
+      fetch(`${origin}/no/such/route`),
+      fetch(`${origin}/v1/observations`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer rk_wrong' }, body: '{' })
+    ])
+    t.same(failures.map((r) => r.status), [500, 401, 404, 401], 'a bug, a wrong key, no route, a wrong key with a broken body')
+    await Promise.all(failures.map((r) => r.arrayBuffer()))
+    await until(() => app.requestsInFlight() === 0)
+    t.equal(app.requestsInFlight(), 0, 'failed requests leave nothing counted')
+
+    gate.reset()
+    const held = [1, 2, 3].map(() => fetch(`${origin}/test/slow`))
+    await until(() => app.requestsInFlight() === 3)
+    const refused = await fetch(`${origin}/test/slow`)
+    t.equal(refused.status, 503, 'the bound is still 3: no slot leaked, none lost')
+    t.match(await refused.json(), { code: 'overloaded' })
+    t.equal(refused.headers.get('retry-after'), '1')
+    gate.open()
+    t.same((await Promise.all(held)).map((r) => r.status), [200, 200, 200])
+  })
+
+  await t.test('past SHED_POOL_WAITING_MAX waiters for a connection, new requests are shed', async (t) => {
+    setPoolWaiting(5)
+    t.equal((await app.inject('/health/live')).statusCode, 200, 'at the bound: admitted')
+    t.equal((await app.inject('/v1/organizations')).statusCode, 401, 'at the bound an API request is admitted (401 without a key)')
+    setPoolWaiting(6)
+    assertOverloaded(t, await app.inject('/v1/organizations'), 'past the bound')
+    t.equal((await app.inject('/health/ready')).statusCode, 200, 'the readiness probe is not shed')
+    t.equal(await shedCount(app, 'pool_waiting'), 1)
+    setPoolWaiting(undefined)
+    t.equal((await app.inject('/v1/organizations')).statusCode, 401, 'once the waiters are served, admitted again')
+  })
 })
 
-t.test('the count returns to 0 after aborted and failed requests, over real HTTP', async (t) => {
-  const { app, gate, finished } = await buildShedApp(t, { MAX_IN_FLIGHT_REQUESTS: '2' })
-  const origin = await listen(app)
-
-  // Two clients hang up while their requests are held: their slots are freed at once.
-  const early: string[] = []
-  const aborted = [1, 2].map(() => http.get(`${origin}/test/slow`, { agent: false })
-    .on('response', (res) => early.push(String(res.statusCode))).on('error', (err) => early.push(err.message)))
-  await until(() => app.requestsInFlight() === 2)
-  t.equal(app.requestsInFlight(), 2, `two requests in flight (answered early: ${early.join(', ') || 'none'})`)
-  for (const req of aborted) req.destroy()
-  await until(() => app.requestsInFlight() === 0)
-  t.equal(app.requestsInFlight(), 0, 'a client that hangs up frees its slot')
-  gate.open()
-  await until(() => finished() === 2)
-  t.equal(finished(), 2, 'the abandoned handlers finish')
-  t.equal(app.requestsInFlight(), 0, 'and are not released a second time')
-
-  const failures = await Promise.all([
-    fetch(`${origin}/test/fail`),
-    fetch(`${origin}/v1/organizations`, { headers: { authorization: 'Bearer rk_wrong' } }),
-    fetch(`${origin}/no/such/route`),
-    fetch(`${origin}/v1/observations`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer rk_wrong' }, body: '{' })
-  ])
-  t.same(failures.map((r) => r.status), [500, 401, 404, 401], 'a bug, a wrong key, no route, a wrong key with a broken body')
-  await Promise.all(failures.map((r) => r.arrayBuffer()))
-  await until(() => app.requestsInFlight() === 0)
-  t.equal(app.requestsInFlight(), 0, 'failed requests leave nothing counted')
-
-  gate.reset()
-  const held = [1, 2].map(() => fetch(`${origin}/test/slow`))
-  await until(() => app.requestsInFlight() === 2)
-  const refused = await fetch(`${origin}/test/slow`)
-  t.equal(refused.status, 503, 'the bound is still 2: no slot leaked, none lost')
-  t.match(await refused.json(), { code: 'overloaded' })
-  t.equal(refused.headers.get('retry-after'), '1')
-  gate.open()
-  t.same((await Promise.all(held)).map((r) => r.status), [200, 200])
-})
-
-t.test('MAX_IN_FLIGHT_REQUESTS=0 sheds nothing, and the gauge still counts', async (t) => {
-  const { app, gate } = await buildShedApp(t, { MAX_IN_FLIGHT_REQUESTS: '0' })
+t.test('every bound at 0 sheds nothing, and the gauge still counts', async (t) => {
+  const { app, gate, setPoolWaiting } = await buildShedApp(t, { MAX_IN_FLIGHT_REQUESTS: '0', SHED_POOL_WAITING_MAX: '0', SHED_EVENT_LOOP_DELAY_MS: '0' })
   const held = Array.from({ length: 80 }, () => app.inject('/test/slow'))
   await until(() => app.requestsInFlight() === 80)
   t.equal(app.requestsInFlight(), 80, 'beyond the default bound of 64')
@@ -88,44 +109,31 @@ t.test('MAX_IN_FLIGHT_REQUESTS=0 sheds nothing, and the gauge still counts', asy
   t.ok((await Promise.all(held)).every((res) => res.statusCode === 200), 'every request answered 200')
   t.equal(await shedCount(app, 'in_flight'), 0, 'none shed')
   t.equal((await app.metrics.inFlight.get()).values[0]?.value, 0)
-})
 
-t.test('past SHED_POOL_WAITING_MAX waiters for a connection, new requests are shed', async (t) => {
-  const { app, setPoolWaiting } = await buildShedApp(t, { SHED_POOL_WAITING_MAX: '5' })
-  setPoolWaiting(5)
-  t.equal((await app.inject('/health/live')).statusCode, 200, 'at the bound: admitted')
-  t.not((await app.inject('/v1/organizations')).statusCode, 503, 'at the bound an API request is admitted (401 without a key)')
-  setPoolWaiting(6)
-  assertOverloaded(t, await app.inject('/v1/organizations'), 'past the bound')
-  t.equal((await app.inject('/health/ready')).statusCode, 200, 'the readiness probe is not shed')
-  t.equal(await shedCount(app, 'pool_waiting'), 1)
-  setPoolWaiting(undefined)
-  t.equal((await app.inject('/v1/organizations')).statusCode, 401, 'once the waiters are served, admitted again')
-})
-
-t.test('SHED_POOL_WAITING_MAX=0 ignores the pool', async (t) => {
-  const { app, setPoolWaiting } = await buildShedApp(t, { SHED_POOL_WAITING_MAX: '0' })
   setPoolWaiting(10_000)
-  t.equal((await app.inject('/v1/organizations')).statusCode, 401)
+  t.equal((await app.inject('/v1/organizations')).statusCode, 401, 'SHED_POOL_WAITING_MAX=0 ignores the pool')
+  setPoolWaiting(undefined)
+
+  t.notOk(app.hasDecorator('isUnderPressure'), 'SHED_EVENT_LOOP_DELAY_MS=0: under-pressure is not registered')
+  const blockedUntil = Date.now() + 1300
+  while (Date.now() < blockedUntil) { /* blocking the event loop on purpose */ }
+  await new Promise((resolve) => setTimeout(resolve, 5))
+  t.equal((await app.inject('/v1/organizations')).statusCode, 401, 'and a delayed event loop sheds nothing')
 })
 
 t.test('an event loop delayed past SHED_EVENT_LOOP_DELAY_MS sheds new requests (@fastify/under-pressure)', async (t) => {
   const { app } = await buildShedApp(t, { SHED_EVENT_LOOP_DELAY_MS: '1', MAX_IN_FLIGHT_REQUESTS: '0' })
   await new Promise((resolve) => setTimeout(resolve, STARTUP_GRACE_MS))
   // Blocked for longer than under-pressure's sampling interval (1 s): the next sample sees the delay.
-  const until = Date.now() + 1300
-  while (Date.now() < until) { /* blocking the event loop on purpose */ }
-  await new Promise((resolve) => setTimeout(resolve, 5))
-  assertOverloaded(t, await app.inject('/v1/organizations'), 'a request after the delay')
+  // On a starved machine a sample can fall badly, so up to three blocks are tried.
+  let res = await app.inject('/v1/organizations')
+  for (let tries = 0; tries < 3 && res.statusCode !== 503; tries++) {
+    const blockedUntil = Date.now() + 1300
+    while (Date.now() < blockedUntil) { /* blocking the event loop on purpose */ }
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    res = await app.inject('/v1/organizations')
+  }
+  assertOverloaded(t, res, 'a request after the delay')
   t.equal((await app.inject('/health/live')).statusCode, 200, 'health is never shed')
   t.ok(await shedCount(app, 'event_loop') >= 1, 'counted as event_loop')
-})
-
-t.test('SHED_EVENT_LOOP_DELAY_MS=0 does not measure the event loop', async (t) => {
-  const { app } = await buildShedApp(t, { SHED_EVENT_LOOP_DELAY_MS: '0', MAX_IN_FLIGHT_REQUESTS: '0' })
-  t.notOk(app.hasDecorator('isUnderPressure'), 'under-pressure is not registered')
-  const until = Date.now() + 1300
-  while (Date.now() < until) { /* blocking the event loop on purpose */ }
-  await new Promise((resolve) => setTimeout(resolve, 5))
-  t.equal((await app.inject('/v1/organizations')).statusCode, 401, 'admitted')
 })

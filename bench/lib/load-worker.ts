@@ -2,7 +2,6 @@ import autocannon from 'autocannon'
 import type { LoadJob, LoadResult, RequestSpec } from './load.ts'
 import { summarize } from './stats.ts'
 
-/** Child process of runLoad: receives one LoadJob over IPC, runs it, sends back one LoadResult. */
 const PLACEHOLDER = /\{(?:id|etag)\}/
 
 interface Kept { id?: string; etag?: string }
@@ -24,8 +23,8 @@ function filledFrom(spec: RequestSpec) {
 
 /**
  * Delays a connection's next request by what holdBack says. autocannon has no such option: this
- * wraps its client's private `_doRequest` (bench code only; gone in an upgrade, the bind throws at once), which it calls
- * right after emitting 'response'.
+ * wraps its client's private `_doRequest`, which it calls right after emitting 'response' (bench
+ * code only; should an upgrade rename it, the bind throws at once).
  */
 function holdBackBeforeNext(client: object, holdBack: WeakMap<object, number>): void {
   const c = client as { _doRequest: (...args: unknown[]) => void; destroyed?: boolean }
@@ -39,6 +38,7 @@ function holdBackBeforeNext(client: object, holdBack: WeakMap<object, number>): 
   }
 }
 
+/** Child process of runLoad: receives one LoadJob over IPC, runs it, sends back one LoadResult. */
 async function run(job: LoadJob): Promise<LoadResult> {
   let firstFailure: LoadResult['firstFailure']
   let firstFailureShed = false
@@ -90,14 +90,11 @@ async function run(job: LoadJob): Promise<LoadResult> {
       }
     }, (err, done) => err ? reject(err) : resolve(done))
     instance.on('response', (client: unknown, status: number, _bytes: number, responseTime: number) => {
-      if (Date.now() < measureFrom) {
-        if (lastShed && job.honorRetryAfter) holdBack.set(client as object, lastRetryAfterMs)
-        return
-      }
+      if (lastShed && job.honorRetryAfter) holdBack.set(client as object, lastRetryAfterMs)
+      if (Date.now() < measureFrom) return
       latencies.push(responseTime)
       if (status >= 200 && status < 300) latenciesOk.push(responseTime)
       else if (lastShed) latenciesShed.push(responseTime)
-      if (lastShed && job.honorRetryAfter) holdBack.set(client as object, lastRetryAfterMs)
     })
   })
   const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, s]) => [code, s.count ?? 0]))

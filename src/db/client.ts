@@ -9,6 +9,7 @@ import * as schema from './schema/index.ts'
 import { lockDataDir } from './lock.ts'
 import { migrateAsOwner } from './roles.ts'
 import { createPool, readinessCheck, type PgSettings } from './pg-pool.ts'
+import { initPgliteDataDir, pgliteStartParams } from './pglite-memory.ts'
 
 export type Schema = typeof schema
 /** One type for node-postgres, PGlite and a transaction of either, so repositories take any of them. */
@@ -111,8 +112,12 @@ async function openPglite(dataDir: string): Promise<Database> {
   const inMemory = dataDir.startsWith('memory://')
   const release = inMemory ? () => {} : lockDataDir(resolve(dataDir))
   let client: InstanceType<typeof PGlite>
+  // Bounded memory: a small shared_buffers, and a first start's initdb in a child (pglite-memory.ts).
+  const startParams = pgliteStartParams(PGlite.defaultStartParams)
   try {
-    client = await PGlite.create(inMemory ? dataDir : join(resolve(dataDir), 'pgdata'))
+    const pgdata = inMemory ? dataDir : join(resolve(dataDir), 'pgdata')
+    if (!inMemory) await initPgliteDataDir(pgdata, startParams)
+    client = await PGlite.create(pgdata, { startParams })
   } catch (err) {
     release()
     throw err

@@ -4,8 +4,7 @@ import fp from 'fastify-plugin'
 import { Counter, Gauge } from 'prom-client'
 import type { Config } from '../config.ts'
 import { attachmentDisposition } from '../lib/csv.ts'
-import { LANES } from '../reports/render-lanes.ts'
-import { createRenderPool, type RenderPool } from '../reports/render-pool.ts'
+import { createRenderPool, LANES, type RenderPool } from '../reports/render-pool.ts'
 import type { RenderJob } from '../reports/renderers.ts'
 
 declare module 'fastify' {

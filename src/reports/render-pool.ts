@@ -6,6 +6,7 @@ import { defaultPoolSize, spawnWorker, type WorkerSlot } from './render-workers.
 import type { RenderJob } from './renderers.ts'
 
 export { defaultPoolSize } from './render-workers.ts'
+export { LANES, type Lane } from './render-lanes.ts'
 
 /**
  * Renders PDFs in worker threads so layout never blocks the event loop, and never for nobody. At
@@ -28,6 +29,8 @@ export interface RenderPool {
   readonly running: number
   /** Jobs holding a worker now (reading their data or rendering). */
   readonly busy: number
+  /** Jobs a worker is laying out now. */
+  readonly rendering: number
   /** Jobs waiting in a lane. */
   depth(lane: Lane): number
   close(): Promise<void>
@@ -181,6 +184,7 @@ export function createRenderPool({
     size,
     get running() { return slots.length },
     get busy() { return busy.small + busy.large },
+    get rendering() { return slots.filter((s) => s.job).length },
     depth: (lane) => queues.depth(lane),
     render(source) {
       if (closed) throw new Error('render pool is closed')

@@ -1,5 +1,30 @@
+import { sql } from 'drizzle-orm'
 import type { Readable } from 'node:stream'
+import type { Db } from '../../src/db/client.ts'
 import type { CohortReportData } from '../../src/reports/cohort-report.ts'
+import { makeAccount, makeCohort, makeOrganization, makeProgram, makeRubricVersion, makeSupervisor } from './factories.ts'
+
+/**
+ * A cohort of `trainees` trainees with two submitted observations each (scores on the test
+ * rubric's criteria), written set-based so thousands take a second; returns it and an admin key.
+ */
+export async function seedLargeCohort(db: Db, trainees: number): Promise<{ cohortId: string; adminKey: string }> {
+  const { version } = await makeRubricVersion(db)
+  const program = await makeProgram(db, version.id)
+  const cohort = await makeCohort(db, program.id)
+  const org = await makeOrganization(db)
+  const supervisor = await makeSupervisor(db, org.id)
+  await db.execute(sql`insert into trainees (organization_id, cohort_id, name, email)
+    select ${org.id}, ${cohort.id}, 'Trainee ' || lpad(g::text, 6, '0'), 'trainee-' || g || '@example.org' from generate_series(1, ${trainees}) g`)
+  await db.execute(sql`insert into observations (trainee_id, supervisor_id, program_id, rubric_version_id, status, session_date, duration_minutes, setting, modality, submitted_at)
+    select t.id, ${supervisor.id}, ${program.id}, ${version.id}, 'submitted', current_date - n * 20, 50, 'clinic', 'in_person', now()
+    from trainees t cross join generate_series(1, 2) n where t.cohort_id = ${cohort.id}`)
+  await db.execute(sql`insert into observation_scores (observation_id, area_key, criterion_key, level_value, not_observed)
+    select o.id, 'x', k, 1 + (abs(hashtext(o.id::text || k)) % 4), false
+    from observations o cross join unnest(array['eye-contact', 'body-language', 'paraphrasing']) k where o.program_id = ${program.id}`)
+  const { key } = await makeAccount(db, 'admin')
+  return { cohortId: cohort.id, adminKey: key }
+}
 
 /** A cohort report of `trainees` lines, made up (no database): seconds of layout for 4,000. */
 export function largeCohortData(trainees: number): CohortReportData {
