@@ -10,6 +10,7 @@ import { buildService, procMb, startService, stopService, type Entry } from './l
 import { submitBody } from './observations-workload.ts'
 import type { RubricDefinition } from '../src/modules/rubrics/rubric-schemas.ts'
 import type { LoopDelay } from './report-render-loop.ts'
+import renderAbandon from './overload-render.ts'
 
 const TRAINEES = 50
 /** The shedding settings passed through to the service when set here; otherwise it runs on its defaults. */
@@ -170,10 +171,13 @@ const benchmark: Benchmark = {
     process.stdout.write('\n')
     printTargets(targets)
     await bench.drop()
+    // The issue's second half, also runnable alone: a feedback report while cohort PDFs are abandoned.
+    process.stdout.write(`\n-- ${renderAbandon.name}: ${renderAbandon.title}\n`)
+    const render = await renderAbandon.run(options)
     return {
-      valid: true,
-      targets,
-      data: { machine: { start, end }, postgres: bench.serverVersion, options: { ...options, serverUrl: undefined }, entry, shedding: env, levels, kept: { base, overs } }
+      valid: render.valid,
+      targets: [...targets, ...render.targets],
+      data: { machine: { start, end }, postgres: bench.serverVersion, options: { ...options, serverUrl: undefined }, entry, shedding: env, levels, kept: { base, overs }, render: render.data }
     }
   }
 }

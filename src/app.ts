@@ -43,6 +43,11 @@ export async function buildApp({ config, database, logger }: AppOptions): Promis
   const app = Fastify({
     logger: logging.logger(logger ?? { level: config.LOG_LEVEL }),
     bodyLimit: config.BODY_LIMIT_BYTES,
+    // Node's default (300 s) would let a client trickling its body hold a connection, and a drain,
+    // for minutes; the answer is a 408 problem (clientErrorHandler). Node checks the limit on an
+    // interval, which is kept to a fraction of it so the limit holds within about a quarter.
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    http: { connectionsCheckingInterval: Math.min(30_000, Math.ceil(config.REQUEST_TIMEOUT_MS / 4)) },
     // request.ip is the client's address only if the proxies in front are named (TRUST_PROXY).
     trustProxy: trustProxyOption(config.TRUST_PROXY),
     // A caller's x-request-id is kept (it ties their logs to ours and to the audit log) only when it
@@ -62,7 +67,7 @@ export async function buildApp({ config, database, logger }: AppOptions): Promis
   await app.register(metricsPlugin)
   await app.register(securityHeaders, { publicBaseUrl: config.PUBLIC_BASE_URL })
   // Before authentication, body parsing and the database; after the security headers, which a 503 carries too.
-  await app.register(loadShedding, config)
+  await app.register(loadShedding, { ...config, embeddedDatabase: db.kind === 'pglite' })
   await app.register(closingPlugin)
   await app.register(errorsPlugin, { bodyLimit: config.BODY_LIMIT_BYTES })
   await app.register(dbPlugin, { database: db, closeOnShutdown: database === undefined })

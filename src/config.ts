@@ -32,6 +32,8 @@ export const ConfigSchema = Type.Object({
   /** The organization named as the issuer on certificates and in their credentials. */
   ISSUER_NAME: Type.String({ default: 'Rapport Certificate Programme', minLength: 1 }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 10_000 }),
+  /** A request (headers and body) must arrive within this long, else 408 and the connection closes: a client trickling bytes holds nothing for long. */
+  REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 3_600_000, default: 60_000 }),
   /** PDF render worker threads at most; 0 = as many as cores, up to 2. */
   RENDER_WORKERS: Type.Integer({ minimum: 0, maximum: 64, default: 0 }),
   /** A render worker idle this long exits; the next report starts one again. */
@@ -59,7 +61,7 @@ export const ConfigSchema = Type.Object({
   /** One PDF may take this long to render; then its worker is stopped and the request gets a 503. */
   RENDER_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 3_600_000, default: 60_000 }),
   /** Heap limit of each render worker thread (MB); a document that needs more fails alone. */
-  RENDER_WORKER_HEAP_MB: Type.Integer({ minimum: 32, maximum: 16_384, default: 256 }),
+  RENDER_WORKER_HEAP_MB: Type.Integer({ minimum: 32, maximum: 16_384, default: 512 }),
   /** Set, GET /metrics serves Prometheus metrics to callers that send it as a bearer token; unset, /metrics does not exist. */
   METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 }))
 

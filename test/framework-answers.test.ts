@@ -92,6 +92,16 @@ t.test('answers written by Fastify and Node themselves are problems, with the se
   })
 })
 
+t.test('a request that does not arrive within REQUEST_TIMEOUT_MS: 408 problem and the connection closes', async (t) => {
+  const { app } = await buildTestApp(t, { REQUEST_TIMEOUT_MS: '1000' })
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const { port } = app.server.address() as { port: number }
+  // The request line and one header, then nothing: the headers never end.
+  const res = await rawExchange(port, 'GET /v1/organizations HTTP/1.1\r\nHost: x\r\n')
+  isProblemAnswer(t, res, 408, 'request-timeout', 'request-timeout', 'trickled headers')
+  t.equal(res.headers.connection, 'close', 'the connection is closed')
+})
+
 t.test('while the service drains, a request on an open connection is a 503 problem and the connection closes', async (t) => {
   const { app } = await buildTestApp(t)
   await app.listen({ host: '127.0.0.1', port: 0 })
@@ -116,4 +126,65 @@ t.test('while the service drains, a request on an open connection is a 503 probl
   t.match(head, /connection: close/i, 'the connection closes')
   t.match(head, /x-content-type-options: nosniff/i, 'with the security headers')
   t.match(JSON.parse(body), { type: '/problems/unavailable', code: 'shutting-down', status: 503 })
+})
+
+/** A raw connection: what the server wrote on it by the time it closed, and whether connecting failed. */
+function rawConnection(port: number) {
+  const socket = connect(port, '127.0.0.1')
+  let data = ''
+  let refused = false
+  socket.setEncoding('latin1')
+  socket.on('data', (c: string) => { data += c })
+  socket.on('error', (err: NodeJS.ErrnoException) => { if (err.code === 'ECONNREFUSED') refused = true })
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()))
+  return { socket, closed, answer: () => data, refused: () => refused }
+}
+
+/** Every answer written while closing is a shutting-down problem with Retry-After (a clean close is fine too). */
+function isShutdownAnswer(t: Test, data: string, what: string) {
+  for (const answer of data.split(/(?=HTTP\/1\.1 )/).filter(Boolean)) {
+    const [head = '', body = ''] = answer.split('\r\n\r\n', 2)
+    if (!/^HTTP\/1\.1 503 /.test(head)) continue
+    t.match(head, /content-type: application\/problem\+json/i, `${what}: a 503 is problem+json`)
+    t.match(head, /retry-after: \d+/i, `${what}: with Retry-After`)
+    t.match(JSON.parse(body), { code: 'shutting-down', status: 503 }, `${what}: shutting-down`)
+  }
+}
+
+// src/server.ts answers SIGTERM with app.close(): the same drain, without a process to spawn.
+t.test('closing with requests in flight: they finish; every other answer is a shutting-down problem or a clean close', async (t) => {
+  const { app, adminKey: key } = await buildTestApp(t)
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const { port } = app.server.address() as { port: number }
+
+  // In flight when SIGTERM comes: a write whose body is not all sent yet.
+  const body = JSON.stringify({ name: 'Drained Hospice' })
+  const slow = rawConnection(port)
+  slow.socket.write(`POST /v1/organizations HTTP/1.1\r\nHost: x\r\nauthorization: Bearer ${key}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body.slice(0, 5)}`)
+  // A keep-alive connection that answered once and is idle, one opened with no bytes, one mid-headers.
+  const idle = rawConnection(port)
+  idle.socket.write('GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n')
+  const silent = rawConnection(port)
+  const partial = rawConnection(port)
+  partial.socket.write('GET /health/live HTTP/1.1\r\nHo')
+  while (!idle.answer().includes('"ok"')) await new Promise((resolve) => setTimeout(resolve, 10))
+
+  const closing = app.close()
+  // The listener closes at once: from then on the service is draining.
+  let late = rawConnection(port)
+  while (await late.closed.then(() => !late.refused())) late = rawConnection(port)
+  t.ok(late.refused(), 'new connections are refused while draining')
+
+  partial.socket.write('st: x\r\n\r\n')
+  silent.socket.write('GET /v1/me HTTP/1.1\r\nHost: x\r\n\r\n')
+  idle.socket.write('GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n')
+  slow.socket.write(body.slice(5))
+  await Promise.all([slow.closed, idle.closed, silent.closed, partial.closed])
+  t.match(slow.answer(), /^HTTP\/1\.1 201 /, 'the request in flight finished')
+  t.match(partial.answer(), /^HTTP\/1\.1 503 /, 'a request completed during the drain gets a 503')
+  for (const [what, c] of Object.entries({ slow, idle, silent, partial })) {
+    t.notMatch(c.answer(), /content-type: text\/plain/i, `${what}: no plain-text answer`)
+    isShutdownAnswer(t, c.answer(), what)
+  }
+  await closing
 })

@@ -48,7 +48,8 @@ export async function freshBenchDatabase(serverUrl: string, poolMax: number): Pr
   })
   try {
     await adminQuery(serverUrl, `create database ${name}`)
-    database = await openDatabase({ url: url.toString(), poolMax })
+    // Seeding: one statement may load millions of rows, so no statement timeout and a patient pool.
+    database = await openDatabase({ url: url.toString(), poolMax, statementTimeoutMs: 0, acquireTimeoutMs: 600_000 })
     await database.migrate()
   } catch (err) {
     await drop()

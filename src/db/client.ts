@@ -4,11 +4,12 @@ import { sql } from 'drizzle-orm'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator'
+import pg from 'pg'
 import { loadConfig, type Config } from '../config.ts'
 import * as schema from './schema/index.ts'
 import { lockDataDir } from './lock.ts'
 import { migrateAsOwner } from './roles.ts'
-import { createPool, readinessCheck, type PgSettings } from './pg-pool.ts'
+import { connectionConfig, createPool, readinessCheck, type PgSettings } from './pg-pool.ts'
 import { initPgliteDataDir, pgliteStartParams } from './pglite-memory.ts'
 
 export type Schema = typeof schema
@@ -93,7 +94,9 @@ function openPostgres(settings: PgSettings, migrationUrl: string | undefined): D
     kind: 'postgres',
     location: `${safe.host}${safe.pathname}`,
     migrate: async () => {
-      if (!migrationUrl) return migratePg(db, { migrationsFolder: MIGRATIONS_DIR })
+      // On a connection of its own without statement_timeout: a migration of a large table may
+      // rightly take longer than any request statement should.
+      if (!migrationUrl) return migrateUntimed(settings)
       const { rows: [runtime] } = await pool.query<{ role: string }>('select current_user as role')
       await migrateAsOwner(migrationUrl, runtime!.role, MIGRATIONS_DIR)
     },
@@ -101,6 +104,17 @@ function openPostgres(settings: PgSettings, migrationUrl: string | undefined): D
     ready: readiness.check,
     stats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: async () => { await Promise.all([pool.end(), readiness.close()]) }
+  }
+}
+
+async function migrateUntimed(settings: PgSettings): Promise<void> {
+  const client = new pg.Client(connectionConfig({ ...settings, statementTimeoutMs: 0 }))
+  client.on('error', () => {})
+  await client.connect()
+  try {
+    await migratePg(drizzlePg({ client, schema }), { migrationsFolder: MIGRATIONS_DIR })
+  } finally {
+    await client.end().catch(() => {})
   }
 }
 

@@ -159,7 +159,10 @@ export function problemOf(err: FastifyError, request: FastifyRequest, bodyLimit:
     request.log.error({ err }, 'unhandled error')
     return ERRORS.internal()
   }
-  if (problem.status >= 500) request.log.error({ err }, problem.title)
+  // An outage, shedding or a drain is the service's state, not a bug: a warning with its code (and
+  // the driver's error, through the safe serializer), not an error line with the refusal's own stack.
+  if (problem.kind === 'unavailable') request.log.warn(err instanceof AppError ? { code: problem.code } : { code: problem.code, err }, problem.title)
+  else if (problem.status >= 500) request.log.error({ err }, problem.title)
   return problem
 }
 

@@ -60,4 +60,9 @@ export const closingPlugin = fp(async function closing(app: FastifyInstance) {
     reply.header('connection', 'close')
     throw problem('shutting-down', 'This instance is shutting down; send the request again.')
   })
+  // A request already in flight finishes, then its keep-alive connection closes: otherwise it would
+  // hold the drain open until the keep-alive timeout (72 s), past SHUTDOWN_TIMEOUT_MS.
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close')
+  })
 }, { name: 'closing' })

@@ -13,7 +13,14 @@ import { problemBody } from './errors.ts'
  */
 export const NEVER_SHED = new Set(['/health/live', '/health/ready', '/metrics'])
 
-export type LoadSheddingOptions = Pick<Config, 'MAX_IN_FLIGHT_REQUESTS' | 'SHED_EVENT_LOOP_DELAY_MS' | 'SHED_POOL_WAITING_MAX'>
+export type LoadSheddingOptions = Pick<Config, 'MAX_IN_FLIGHT_REQUESTS' | 'SHED_EVENT_LOOP_DELAY_MS' | 'SHED_POOL_WAITING_MAX'> & {
+  /**
+   * The embedded database runs its queries on the event loop's own thread, so a long statement is
+   * event-loop delay caused by the very work being done; shedding on it would refuse requests for
+   * the instance's own queries. There the in-flight bound does the work.
+   */
+  embeddedDatabase: boolean
+}
 
 const DETAIL: Record<ShedReason, string> = {
   in_flight: 'This instance is handling as many requests as it can at once',
@@ -84,7 +91,7 @@ export default fp(async function loadShedding(app: FastifyInstance, opts: LoadSh
   app.addHook('onResponse', async (request) => release(request))
   app.addHook('onRequestAbort', async (request) => release(request))
 
-  if (opts.SHED_EVENT_LOOP_DELAY_MS > 0) {
+  if (opts.SHED_EVENT_LOOP_DELAY_MS > 0 && !opts.embeddedDatabase) {
     let readyAt = Number.POSITIVE_INFINITY
     app.addHook('onReady', async () => { readyAt = Date.now() })
     await app.register(underPressure, {

@@ -34,7 +34,8 @@ export async function freshDatabase(): Promise<FreshDatabase> {
   // docker/postgres-init's script, ~0.1 s beyond the database itself.
   const roles = await scratchRoles(serverUrl)
   const database = await openDatabase({ url: roles.runtimeUrl, migrationUrl: roles.ownerUrl, poolMax: 10 })
-  const superuser = await openDatabase({ url: roles.superUrl, poolMax: 5 })
+  // Fixtures and checks: large seeds take their time, whatever the service's own bounds are.
+  const superuser = await openDatabase({ url: roles.superUrl, poolMax: 5, statementTimeoutMs: 0, acquireTimeoutMs: 600_000 })
   const drop = async () => {
     await Promise.allSettled([database.close(), superuser.close()])
     await roles.drop()
