@@ -4,7 +4,7 @@
  * Exits 1, importing nothing, when any file has a problem; every problem is listed.
  */
 import { ConfigError, loadConfig } from '../config.ts'
-import { openDatabase } from '../db/client.ts'
+import { databaseOptions, openDatabase } from '../db/client.ts'
 import { DataDirLockedError } from '../db/lock.ts'
 import { listRubricFiles, loadRubricFiles, RubricFilesInvalid } from '../modules/rubrics/rubric-files.ts'
 import { importLoadedRubrics } from '../modules/rubrics/rubric-import.ts'
@@ -13,7 +13,7 @@ async function main(paths: string[]): Promise<number> {
   const config = loadConfig()
   // Files are checked before the database is opened: a bad file is reported even while the server holds it.
   const loaded = await loadRubricFiles(await listRubricFiles(paths.length > 0 ? paths : [config.RUBRICS_DIR]))
-  const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR, poolMax: 2 })
+  const database = await openDatabase({ ...databaseOptions(config), migrationUrl: undefined, poolMax: 2 })
   try {
     await database.migrate()
     const results = await importLoadedRubrics(database.db, loaded)

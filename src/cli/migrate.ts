@@ -1,9 +1,9 @@
 import { loadConfig } from '../config.ts'
-import { openDatabase } from '../db/client.ts'
+import { databaseOptions, openDatabase } from '../db/client.ts'
 import { DatabaseRolesError } from '../db/roles.ts'
 
 const config = loadConfig()
-const database = await openDatabase({ url: config.DATABASE_URL, migrationUrl: config.MIGRATION_DATABASE_URL, dataDir: config.DATA_DIR, poolMax: 2 })
+const database = await openDatabase({ ...databaseOptions(config), poolMax: 2 })
 try {
   await database.migrate()
   const roles = config.MIGRATION_DATABASE_URL ? ' by MIGRATION_DATABASE_URL\'s role; DATABASE_URL\'s role granted its privileges' : ''

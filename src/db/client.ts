@@ -1,6 +1,5 @@
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { sql } from 'drizzle-orm'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator'
@@ -25,7 +24,6 @@ export interface Database {
   location: string
   /** Applies the migrations; with a migration URL, as that role, then renewing the service role's grants. */
   migrate(): Promise<void>
-  ping(): Promise<void>
   /**
    * The readiness check (/health/ready): rejects within READY_TIMEOUT_MS when the database does
    * not answer, and never waits behind request work (on a server it has a connection of its own).
@@ -100,7 +98,6 @@ function openPostgres(settings: PgSettings, migrationUrl: string | undefined): D
       const { rows: [runtime] } = await pool.query<{ role: string }>('select current_user as role')
       await migrateAsOwner(migrationUrl, runtime!.role, MIGRATIONS_DIR)
     },
-    ping: async () => { await db.execute(sql`select 1`) },
     ready: readiness.check,
     stats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: async () => { await Promise.all([pool.end(), readiness.close()]) }
@@ -142,7 +139,6 @@ async function openPglite(dataDir: string): Promise<Database> {
     kind: 'pglite',
     location: inMemory ? 'in memory' : resolve(dataDir),
     migrate: async () => { await migratePglite(db, { migrationsFolder: MIGRATIONS_DIR }) },
-    ping: async () => { await db.execute(sql`select 1`) },
     // One connection, in this process: a ping raced against the bound, so a long statement ahead of
     // it in PGlite's queue makes the check fail fast rather than hang.
     ready: () => withinMs(client.query('select 1'), READY_TIMEOUT_MS),

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client'
+import type { PoolStats } from '../db/client.ts'
 import { ERRORS } from '../errors.ts'
 import { createMetrics, type Metrics } from '../lib/metrics.ts'
 
@@ -33,7 +34,7 @@ function processMetrics(): Registry {
 
 /** The pool figures, read from `app.database.stats()` when scraped (the db plugin decorates it later). */
 function poolGauges(app: FastifyInstance, registry: Registry): void {
-  const gauge = (name: string, help: string, read: (s: { total: number; idle: number; waiting: number }) => number) =>
+  const gauge = (name: string, help: string, read: (s: PoolStats) => number) =>
     new Gauge({
       name, help, registers: [registry],
       collect() { if (app.hasDecorator('database')) this.set(read(app.database.stats())) }
