@@ -6,7 +6,7 @@ import { runLoad, type LoadResult, type RequestSpec } from './lib/load.ts'
 import type { BenchOptions } from './lib/options.ts'
 import { machine, printTable, printTargets } from './lib/report.ts'
 import { benchRubric, seedSupervisedCohort, type SupervisedCohort } from './lib/seed.ts'
-import { buildService, procMb, startService, stopService, type Entry } from './lib/service.ts'
+import { buildService, procCpuSec, procMb, startService, stopService, type Entry } from './lib/service.ts'
 import { submitBody } from './observations-workload.ts'
 import type { RubricDefinition } from '../src/modules/rubrics/rubric-schemas.ts'
 import type { LoopDelay } from './report-render-loop.ts'
@@ -51,6 +51,8 @@ interface Level extends LoadResult {
   /** Answers other than 2xx and a shed 503, plus connection errors: a valid overload run has none. */
   otherErrors: number
   shedByReason: Record<string, number>
+  /** CPU seconds the service process used over the measured part. */
+  serviceCpuSec: number
   /** The service's own event-loop delay over the measured part (lib/loop-probe.mjs). */
   loopDelay: LoopDelay
 }
@@ -84,21 +86,25 @@ async function measure({ entry, url, options, env, requests, durationSec }: Setu
   const token = randomBytes(24).toString('hex')
   const service = await startService({ entry, databaseUrl: url, poolMax: options.poolMax, loopProbe: true, env: { ...env, METRICS_TOKEN: token } })
   try {
-    const startProbe = setTimeout(() => service.child.send('eld-start'), options.warmupSec * 1000)
     const job = { origin: service.origin, requests, connections, groupSize: GROUP, honorRetryAfter: retry !== 'at once' }
-    // One run: its first seconds warm the service and let the opening burst pass; the rest is measured.
-    const run = await runLoad({ ...job, durationSec: options.warmupSec + durationSec, settleSec: options.warmupSec })
-    clearTimeout(startProbe)
-    const result = { ...run, durationSec: run.durationSec - options.warmupSec }
+    // Measured from the warm-up after every connection had its first answer (runLoad's settleSec); the server's loop probe with it.
+    let cpuFrom = Number.NaN
+    const result = await runLoad({ ...job, durationSec, settleSec: options.warmupSec }, () => {
+      service.child.send('eld-start')
+      cpuFrom = procCpuSec(service.child.pid)
+    })
+    const serviceCpuSec = procCpuSec(service.child.pid) - cpuFrom
     const loopDelay = await loopDelayOf(service.child)
     const level: Level = {
-      ...result, connections, retry, round, peakRssMb: procMb(service.child.pid, 'VmHWM'),
+      ...result, connections, retry, round, peakRssMb: procMb(service.child.pid, 'VmHWM'), serviceCpuSec,
       otherErrors: result.refusedOther + result.errors, shedByReason: await shedByReason(service.origin, token), loopDelay
     }
     process.stdout.write(
       `  round ${round}, ${connections} connections (retrying ${retry}): admitted ${fmt(level.rps, 0)} req/s, p50 ${fmt(level.latencyMsOk.p50)} ms, ` +
-      `p99 ${fmt(level.latencyMsOk.p99)} ms; shed ${fmt(level.shed / level.durationSec, 0)}/s (p99 ${fmt(level.latencyMsShed.p99)} ms); ` +
-      `other errors ${level.otherErrors}; peak RSS ${fmt(level.peakRssMb, 0)} MB; server event-loop delay p99 ${fmt(loopDelay.p99Ms)} ms, max ${fmt(loopDelay.maxMs)} ms\n`
+      `p99 ${fmt(level.latencyMsOk.p99)} ms (every connection answered once after ${fmt(result.allAnsweredSec ?? Number.NaN)} s); shed ${fmt(level.shed / level.durationSec, 0)}/s (p99 ${fmt(level.latencyMsShed.p99)} ms); ` +
+      `other errors ${level.otherErrors}; peak RSS ${fmt(level.peakRssMb, 0)} MB; server event-loop delay p99 ${fmt(loopDelay.p99Ms)} ms, max ${fmt(loopDelay.maxMs)} ms; ` +
+      `load generator's p99 ${fmt(result.generatorLoopDelayMs.p99)} ms, max ${fmt(result.generatorLoopDelayMs.max)} ms; ` +
+      `CPU per second: service ${fmt(serviceCpuSec / result.durationSec, 2)}, load generator ${fmt(result.generatorCpuSec / result.durationSec, 2)}\n`
     )
     if (level.otherErrors > 0) {
       process.stdout.write(`    status codes ${JSON.stringify(result.statusCodes)}, ${result.errors} connection errors (${result.timeouts} timeouts)` +

@@ -10,6 +10,7 @@ import dbPlugin from './plugins/db.ts'
 import { requestLogging } from './plugins/logging.ts'
 import metricsPlugin, { metricsRoute } from './plugins/metrics.ts'
 import loadShedding from './plugins/load-shedding.ts'
+import { createAdmission } from './plugins/admission.ts'
 import authPlugin from './plugins/auth.ts'
 import swaggerPlugin from './plugins/swagger.ts'
 import rateLimitPlugin from './plugins/rate-limit.ts'
@@ -40,7 +41,14 @@ export const requestIdOf = (sent: string | string[] | undefined): string =>
 /** The whole application as a Fastify instance, built from injected config: no globals. */
 export async function buildApp({ config, database, logger }: AppOptions): Promise<App> {
   const logging = requestLogging()
+  const headers = apiHeaders(isHttps(config.PUBLIC_BASE_URL))
+  // In front of Fastify: the in-flight and pool-waiter bounds refuse a request before any of its work.
+  const admission = createAdmission({
+    maxInFlight: config.MAX_IN_FLIGHT_REQUESTS, poolWaitingMax: config.SHED_POOL_WAITING_MAX, headers,
+    requestId: (req) => requestIdOf(req.headers['x-request-id'])
+  })
   const app = Fastify({
+    serverFactory: admission.serverFactory,
     logger: logging.logger(logger ?? { level: config.LOG_LEVEL }),
     bodyLimit: config.BODY_LIMIT_BYTES,
     // Node's default (300 s) would let a client trickling its body hold a connection, and a drain,
@@ -54,7 +62,7 @@ export async function buildApp({ config, database, logger }: AppOptions): Promis
     // is a plain token of at most 200 characters; anything else gets an id of our own.
     requestIdHeader: false,
     genReqId: (req) => requestIdOf(req.headers['x-request-id']),
-    ...frameworkOptions(apiHeaders(isHttps(config.PUBLIC_BASE_URL)), config.BODY_LIMIT_BYTES),
+    ...frameworkOptions(headers, config.BODY_LIMIT_BYTES),
     ajv: { customOptions: { removeAdditional: false } }
   }).withTypeProvider<TypeBoxTypeProvider>()
 
@@ -66,8 +74,8 @@ export async function buildApp({ config, database, logger }: AppOptions): Promis
   await app.register(logging.plugin)
   await app.register(metricsPlugin)
   await app.register(securityHeaders, { publicBaseUrl: config.PUBLIC_BASE_URL })
-  // Before authentication, body parsing and the database; after the security headers, which a 503 carries too.
-  await app.register(loadShedding, { ...config, embeddedDatabase: db.kind === 'pglite' })
+  // The event-loop bound before authentication, body parsing and the database; after the security headers, which a 503 carries too.
+  await app.register(loadShedding, { ...config, admission, embeddedDatabase: db.kind === 'pglite' })
   await app.register(closingPlugin)
   await app.register(errorsPlugin, { bodyLimit: config.BODY_LIMIT_BYTES })
   await app.register(dbPlugin, { database: db, closeOnShutdown: database === undefined })

@@ -10,6 +10,16 @@ t.test('defaults, conversion and the derived public address', async (t) => {
   t.equal(loadConfig({ LOAD_RUBRICS_ON_START: 'false' }).LOAD_RUBRICS_ON_START, false, 'strings are converted to their types')
 })
 
+t.test('the shedding bounds follow the pool unless set', async (t) => {
+  const config = loadConfig({})
+  t.equal(config.DB_POOL_MAX, 20)
+  t.equal(config.MAX_IN_FLIGHT_REQUESTS, 100, 'in flight: 5 per pooled connection')
+  t.equal(config.SHED_POOL_WAITING_MAX, 80, 'pool waiters: 4 per pooled connection')
+  t.same([loadConfig({ DB_POOL_MAX: '10' }).MAX_IN_FLIGHT_REQUESTS, loadConfig({ DB_POOL_MAX: '10' }).SHED_POOL_WAITING_MAX], [50, 40], 'a smaller pool, smaller bounds')
+  const set = loadConfig({ DB_POOL_MAX: '10', MAX_IN_FLIGHT_REQUESTS: '0', SHED_POOL_WAITING_MAX: '7' })
+  t.same([set.MAX_IN_FLIGHT_REQUESTS, set.SHED_POOL_WAITING_MAX], [0, 7], 'set, they are kept (0 turns a bound off)')
+})
+
 t.test('an invalid environment names every bad variable', async (t) => {
   let error: unknown
   try {

@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import autocannon from 'autocannon'
 import type { LoadJob, LoadResult, RequestSpec } from './load.ts'
 import { summarize } from './stats.ts'
@@ -38,6 +39,10 @@ function holdBackBeforeNext(client: object, holdBack: WeakMap<object, number>): 
   }
 }
 
+const LOOP_RESOLUTION_MS = 10
+/** The histogram holds whole intervals between ticks, the timer's own included; the delay is what exceeds it (0 when it never ran). */
+const loopDelayMs = (ns: number) => (Number.isFinite(ns) && ns > 0 ? Math.max(0, ns / 1e6 - LOOP_RESOLUTION_MS) : 0)
+
 /** Child process of runLoad: receives one LoadJob over IPC, runs it, sends back one LoadResult. */
 async function run(job: LoadJob): Promise<LoadResult> {
   let firstFailure: LoadResult['firstFailure']
@@ -76,12 +81,25 @@ async function run(job: LoadJob): Promise<LoadResult> {
   const latenciesOk: number[] = []
   const latenciesShed: number[] = []
   const settleSec = job.settleSec ?? 0
-  const measureFrom = Date.now() + settleSec * 1000
+  const started = Date.now()
+  /** When the measured part starts: at once without settling, else settleSec after every connection was answered once. */
+  let measureFrom = settleSec > 0 ? Number.POSITIVE_INFINITY : started
+  let allAnsweredAt: number | undefined
+  const answered = new WeakSet<object>()
+  let unanswered = job.connections
+  // The generator's own event-loop delay over the measured part: a late loop reads answers late, and
+  // every latency it records grows by that much, so a run whose generator lagged measures itself.
+  const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS })
+  const timers: NodeJS.Timeout[] = []
+  let cpuFrom = process.cpuUsage()
+  /** Bounds the wait for the opening burst: a connection never answered must not stretch the run for ever. */
+  const MAX_SETTLE_SEC = 60
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon({
       url: job.origin,
       connections: job.connections,
-      duration: job.durationSec,
+      // With settling the run ends when its measured part has lasted durationSec (stop() below).
+      duration: settleSec > 0 ? settleSec + job.durationSec + MAX_SETTLE_SEC : job.durationSec,
       requests,
       setupClient: (client) => {
         const offset = (nextClient++ * step) % requests.length
@@ -89,20 +107,39 @@ async function run(job: LoadJob): Promise<LoadResult> {
         if (job.honorRetryAfter) holdBackBeforeNext(client, holdBack)
       }
     }, (err, done) => err ? reject(err) : resolve(done))
-    instance.on('response', (client: unknown, status: number, _bytes: number, responseTime: number) => {
-      if (lastShed && job.honorRetryAfter) holdBack.set(client as object, lastRetryAfterMs)
+    const beginMeasuring = (at: number) => {
+      measureFrom = at
+      timers.push(setTimeout(() => { loop.enable(); cpuFrom = process.cpuUsage(); process.send!({ measuring: true }) }, Math.max(0, at - Date.now())))
+      timers.push(setTimeout(() => instance.stop(), at - Date.now() + job.durationSec * 1000))
+    }
+    if (settleSec > 0) timers.push(setTimeout(() => { if (allAnsweredAt === undefined) beginMeasuring(Date.now() + settleSec * 1000) }, MAX_SETTLE_SEC * 1000))
+    else loop.enable()
+    instance.on('response', (client: object, status: number, _bytes: number, responseTime: number) => {
+      if (lastShed && job.honorRetryAfter) holdBack.set(client, lastRetryAfterMs)
+      if (!answered.has(client)) {
+        answered.add(client)
+        if (--unanswered === 0 && settleSec > 0 && measureFrom === Number.POSITIVE_INFINITY) {
+          allAnsweredAt = Date.now()
+          beginMeasuring(allAnsweredAt + settleSec * 1000)
+        }
+      }
       if (Date.now() < measureFrom) return
       latencies.push(responseTime)
       if (status >= 200 && status < 300) latenciesOk.push(responseTime)
       else if (lastShed) latenciesShed.push(responseTime)
     })
   })
+  for (const timer of timers) clearTimeout(timer)
+  const cpu = process.cpuUsage(cpuFrom)
+  loop.disable()
+  const measuredSec = settleSec > 0 ? Math.max(0, (Date.now() - measureFrom) / 1000) : result.duration
   const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, s]) => [code, s.count ?? 0]))
   const ok = result['2xx']
   return {
     responses: latencies.length,
-    durationSec: result.duration,
-    rps: settleSec > 0 ? latenciesOk.length / (result.duration - settleSec) : ok / result.duration,
+    durationSec: measuredSec,
+    ...(allAnsweredAt !== undefined ? { allAnsweredSec: (allAnsweredAt - started) / 1000 } : {}),
+    rps: settleSec > 0 ? latenciesOk.length / measuredSec : ok / result.duration,
     bytesPerResponse: latencies.length > 0 ? result.throughput.total / latencies.length : 0,
     latencyMs: summarize(latencies),
     statusCodes,
@@ -113,7 +150,9 @@ async function run(job: LoadJob): Promise<LoadResult> {
     shed: latenciesShed.length,
     refusedOther,
     latencyMsShed: summarize(latenciesShed),
-    latencyMsOk: summarize(latenciesOk)
+    latencyMsOk: summarize(latenciesOk),
+    generatorCpuSec: (cpu.user + cpu.system) / 1e6,
+    generatorLoopDelayMs: { p99: loopDelayMs(loop.percentile(99)), max: loopDelayMs(loop.max) }
   }
 }
 

@@ -26,9 +26,12 @@ export interface LoadJob {
   /** Connections start their list at a multiple of this, so a group of chained requests stays whole (1). */
   groupSize?: number
   /**
-   * Seconds at the start of the run that are load but not measurement: latencies, shed counts and
-   * req/s come from the rest (status codes and errors still cover the whole run). The connections
-   * all open at once, so without it an overload run's first burst is what its p99 measures.
+   * Seconds of load that are not measurement, counted from the moment every connection has had its
+   * first answer: latencies, shed counts and req/s come from the `durationSec` after that (status
+   * codes and errors still cover the whole run). The connections all open at once, and Node accepts
+   * one new connection per turn of its event loop (libuv 1.46), so under load the opening burst of
+   * a few hundred takes seconds to be accepted: that wait is connection setup, not the overload
+   * being measured. Without it (0), the run is measured from its start.
    */
   settleSec?: number
   /** After a shed answer (503 overloaded) a connection waits its Retry-After before its next request, as a well-behaved client does. */
@@ -58,15 +61,21 @@ export interface LoadResult {
   refusedOther: number
   latencyMsShed: LatencySummary
   latencyMsOk: LatencySummary
+  /** Seconds from the start until every connection had its first answer (set when settleSec is). */
+  allAnsweredSec?: number
+  /** CPU seconds the load generator itself used over the measured part (it shares the machine with the service). */
+  generatorCpuSec: number
+  /** The load generator's own event-loop delay over the measured part (ms). */
+  generatorLoopDelayMs: { p99: number; max: number }
 }
 
 const WORKER = fileURLToPath(new URL('./load-worker.ts', import.meta.url))
 
 /**
- * Runs autocannon in a child process, so the load generator does not share an event loop with the
+ * Runs autocannon in a child process (onMeasuring is called when a settled run's measured part begins), so the load generator does not share an event loop with the
  * server under test (both still share the machine's CPUs, equally for every route measured).
  */
-export function runLoad(job: LoadJob): Promise<LoadResult> {
+export function runLoad(job: LoadJob, onMeasuring?: () => void): Promise<LoadResult> {
   const origin = new URL(job.origin)
   if (!['127.0.0.1', 'localhost', '[::1]'].includes(origin.hostname)) {
     return Promise.reject(new Error(`refusing to send load to ${origin.host}: benchmarks only target this machine`))
@@ -80,12 +89,14 @@ export function runLoad(job: LoadJob): Promise<LoadResult> {
       clearTimeout(guard)
       fn()
     }
-    // autocannon stops by itself; this guard only catches a hung child.
+    // autocannon stops by itself; this guard only catches a hung child (a settled run may wait up to a minute for its opening burst).
+    const limitSec = job.durationSec + (job.settleSec ? job.settleSec + 60 : 0) + 60
     const guard = setTimeout(() => {
       child.kill('SIGKILL')
-      finish(() => reject(new Error(`load generator did not finish within ${job.durationSec + 60} s`)))
-    }, (job.durationSec + 60) * 1000)
-    child.once('message', (message: { result?: LoadResult; error?: string }) => {
+      finish(() => reject(new Error(`load generator did not finish within ${limitSec} s`)))
+    }, limitSec * 1000)
+    child.on('message', (message: { result?: LoadResult; error?: string; measuring?: true }) => {
+      if (message.measuring) return onMeasuring?.()
       finish(() => message.result ? resolve(message.result) : reject(new Error(`load generator failed: ${message.error}`)))
     })
     child.once('error', (err) => finish(() => reject(err)))

@@ -92,6 +92,19 @@ export async function stopService({ child }: Pick<Service, 'child'>): Promise<vo
   await exit
 }
 
+/** CPU seconds (user and system, every thread) a process has used so far; NaN where there is no /proc. */
+export function procCpuSec(pid: number | undefined): number {
+  try {
+    // Fields 14 and 15 of /proc/PID/stat, after the command name in parentheses (which may hold spaces).
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS
+  } catch {
+    return Number.NaN
+  }
+}
+/** USER_HZ, the unit of /proc/PID/stat times: 100 on every Linux architecture Node runs on. */
+const CLOCK_TICKS = 100
+
 /** One figure (VmRSS, VmHWM = peak RSS) of a process, in MB; NaN where there is no /proc (not Linux) or the process has ended. */
 export function procMb(pid: number | undefined, field: 'VmRSS' | 'VmHWM'): number {
   try {

@@ -70,11 +70,14 @@ export async function buildShedApp(t: Test, env: Record<string, string>): Promis
   return { app, adminKey: ADMIN_KEY, gate, finished: () => finished, setPoolWaiting: (n) => { waiting = n } }
 }
 
-/** Listens on a free port of the loopback interface; the origin to send real HTTP requests to. */
+/** Listens on a free port of the loopback interface; the origin to send real HTTP requests to. Shedding happens only there: app.inject() bypasses the server. */
 export async function listen(app: App): Promise<string> {
   await app.listen({ host: '127.0.0.1', port: 0 })
-  return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
+  return originOf(app)
 }
+
+/** The origin of an app already listening (listen). */
+export const originOf = (app: App): string => `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
 
 /** Waits (a few event-loop turns at a time, 5 s at most) until `done()` holds; the caller then asserts it. */
 export async function until(done: () => boolean): Promise<void> {
