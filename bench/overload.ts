@@ -22,8 +22,8 @@ const fmt = (v: number | null, digits = 1) => (v === null || !Number.isFinite(v)
 
 /**
  * Per trainee, one group a connection runs in order: a complete draft, its submit (If-Match the
- * draft's ETag), a read of it, and the trainee's list of observations. A shed draft skips the rest
- * of the group.
+ * draft's ETag), a read of it, and the trainee's list of observations. A shed request is sent
+ * again (runLoad), so the mix of admitted requests is the baseline's.
  */
 function workload(world: SupervisedCohort, rubric: RubricDefinition): RequestSpec[] {
   const sessionDate = new Date(Date.now() - 7 * 86_400_000).toISOString().slice(0, 10)

@@ -23,17 +23,25 @@ function filledFrom(spec: RequestSpec) {
 }
 
 /**
- * Delays a connection's next request by what holdBack says. autocannon has no such option: this
- * wraps its client's private `_doRequest`, which it calls right after emitting 'response' (bench
- * code only; should an upgrade rename it, the bind throws at once).
+ * A shed request is sent again, as a client does: the same request (not the next in the list),
+ * after what `retry` says for the connection (0: at once). autocannon has neither option: this wraps
+ * its client's private `_doRequest`, which it calls right after emitting 'response', and steps its
+ * request iterator back one so that it moves to the same request again (bench code only; should an
+ * upgrade rename them, the bind throws at once).
  */
-function holdBackBeforeNext(client: object, holdBack: WeakMap<object, number>): void {
-  const c = client as { _doRequest: (...args: unknown[]) => void; destroyed?: boolean }
+function resendShed(client: object, retry: WeakMap<object, number>): void {
+  const c = client as {
+    _doRequest: (...args: unknown[]) => void
+    destroyed?: boolean
+    requestIterator: { currentRequestIndex: number }
+  }
   const send = c._doRequest.bind(c)
   c._doRequest = (...args: unknown[]) => {
-    const ms = holdBack.get(client) ?? 0
+    const ms = retry.get(client)
+    if (ms === undefined) return send(...args)
+    retry.delete(client)
+    c.requestIterator.currentRequestIndex--
     if (ms <= 0) return send(...args)
-    holdBack.delete(client)
     // Jittered up to half as long again, as clients do, so that held-back connections do not return in one burst.
     setTimeout(() => { if (!c.destroyed) send(...args) }, ms * (1 + Math.random() / 2)).unref()
   }
@@ -51,8 +59,8 @@ async function run(job: LoadJob): Promise<LoadResult> {
   let lastShed = false
   let lastRetryAfterMs = 0
   let refusedOther = 0
-  /** Connections to hold back before their next request (honorRetryAfter), and for how long. */
-  const holdBack = new WeakMap<object, number>()
+  /** Connections whose last request was shed, and how long they wait before sending it again. */
+  const retry = new WeakMap<object, number>()
   const requests = job.requests.map(({ capture, ...spec }) => ({
     ...spec,
     ...filledFrom(spec),
@@ -104,7 +112,7 @@ async function run(job: LoadJob): Promise<LoadResult> {
       setupClient: (client) => {
         const offset = (nextClient++ * step) % requests.length
         client.setRequests([...requests.slice(offset), ...requests.slice(0, offset)])
-        if (job.honorRetryAfter) holdBackBeforeNext(client, holdBack)
+        resendShed(client, retry)
       }
     }, (err, done) => err ? reject(err) : resolve(done))
     const beginMeasuring = (at: number) => {
@@ -115,7 +123,7 @@ async function run(job: LoadJob): Promise<LoadResult> {
     if (settleSec > 0) timers.push(setTimeout(() => { if (allAnsweredAt === undefined) beginMeasuring(Date.now() + settleSec * 1000) }, MAX_SETTLE_SEC * 1000))
     else loop.enable()
     instance.on('response', (client: object, status: number, _bytes: number, responseTime: number) => {
-      if (lastShed && job.honorRetryAfter) holdBack.set(client, lastRetryAfterMs)
+      if (lastShed) retry.set(client, job.honorRetryAfter ? lastRetryAfterMs : 0)
       if (!answered.has(client)) {
         answered.add(client)
         if (--unanswered === 0 && settleSec > 0 && measureFrom === Number.POSITIVE_INFINITY) {

@@ -34,7 +34,10 @@ export interface LoadJob {
    * being measured. Without it (0), the run is measured from its start.
    */
   settleSec?: number
-  /** After a shed answer (503 overloaded) a connection waits its Retry-After before its next request, as a well-behaved client does. */
+  /**
+   * A shed request (503 overloaded) is always sent again, the same request; with this the
+   * connection first waits its Retry-After, as a well-behaved client does, else at once.
+   */
   honorRetryAfter?: boolean
 }
 
