@@ -62,8 +62,8 @@ const pathOf = (url: string | undefined) => {
  * from the admitted requests. The connection stays open: a client that reconnects costs more than
  * one that waits (Node accepts one new connection per turn of its event loop).
  *
- * Each admitted request is released exactly once, when its response closes (written, or its
- * client gone). `app.inject()` does not pass through the server, so it is never shed.
+ * Each admitted request is released exactly once, when its response is written or its client is
+ * gone, whichever comes first. `app.inject()` does not pass through the server, so it is never shed.
  */
 export function createAdmission(opts: AdmissionOptions): Admission {
   let inFlight = 0
@@ -88,17 +88,21 @@ export function createAdmission(opts: AdmissionOptions): Admission {
     return undefined
   }
 
-  const release = () => {
-    inFlight--
-    sources?.metrics.inFlight.set(inFlight)
-  }
-
   const gate = (handler: (req: IncomingMessage, res: ServerResponse) => void) => (req: IncomingMessage, res: ServerResponse) => {
     const reason = shedReason(req)
     if (reason) return refuse(req, res, reason)
     inFlight++
     sources?.metrics.inFlight.set(inFlight)
-    // 'close' comes exactly once per response: after it is written, or when the client hangs up first.
+    // Released once: when the answer is handed to the network ('finish', before the client can send
+    // its next request on the connection), or when the client hangs up first ('close' always comes).
+    let released = false
+    const release = () => {
+      if (released) return
+      released = true
+      inFlight--
+      sources?.metrics.inFlight.set(inFlight)
+    }
+    res.once('finish', release)
     res.once('close', release)
     handler(req, res)
   }
