@@ -50,6 +50,8 @@ export const ConfigSchema = Type.Object({
   DB_ACQUIRE_TIMEOUT_MS: Type.Integer({ minimum: 50, maximum: 600_000, default: 2000 }),
   /** One SQL statement may run this long (Postgres statement_timeout); 0 = no limit. */
   DB_STATEMENT_TIMEOUT_MS: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 30_000 }),
+  /** Largest HR export (CSV or JSON) POST /v1/organizations/{id}/people/imports accepts, apart from BODY_LIMIT_BYTES. */
+  IMPORT_MAX_BYTES: Type.Integer({ minimum: 1024, maximum: 200 * 1024 * 1024, default: 10 * 1024 * 1024 }),
   /** Requests handled at once at most; beyond it new requests get a fast 503 with Retry-After. 0 = no bound. Unset: IN_FLIGHT_PER_CONNECTION × DB_POOL_MAX. */
   MAX_IN_FLIGHT_REQUESTS: Type.Integer({ minimum: 0, maximum: 100_000, default: 0 }),
   /** Event-loop delay (ms) beyond which new requests are shed; 0 = not measured. */

@@ -63,11 +63,15 @@ export const supervisors = pgTable('supervisors', {
   name: text('name').notNull(),
   email: text('email').notNull(),
   discipline: text('discipline'),
+  externalHrId: text('external_hr_id'),
   active: active(),
   revision: revision(),
   createdAt: createdAt(),
   updatedAt: updatedAt()
-}, (t) => [index('supervisors_org_idx').on(t.organizationId)])
+}, (t) => [
+  index('supervisors_org_idx').on(t.organizationId),
+  unique('supervisors_org_external_hr_id').on(t.organizationId, t.externalHrId)
+])
 
 /** Which supervisor may observe which trainee, and when. */
 export const assignments = pgTable('assignments', {
