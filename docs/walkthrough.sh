@@ -19,7 +19,7 @@ ORG=$(call "$ADMIN_KEY" POST /organizations '{"name":"Riverside Hospice"}' | jq 
 
 # 2. A trainee and a supervisor, assigned to each other, each with an account and an API key.
 TRAINEE=$(call "$ADMIN_KEY" POST /trainees "{\"organizationId\":\"$ORG\",\"cohortId\":\"$COHORT\",\"name\":\"Sarah Okafor\",\"email\":\"sarah@riverside.example\",\"discipline\":\"nursing\",\"externalHrId\":\"E-1042\"}" | jq -r .id)
-SUPERVISOR=$(call "$ADMIN_KEY" POST /supervisors "{\"organizationId\":\"$ORG\",\"name\":\"Dana Reyes\",\"email\":\"dana@riverside.example\"}" | jq -r .id)
+SUPERVISOR=$(call "$ADMIN_KEY" POST /supervisors "{\"organizationId\":\"$ORG\",\"name\":\"Dana Reyes\",\"email\":\"dana@riverside.example\",\"externalHrId\":\"E-2077\"}" | jq -r .id)
 call "$ADMIN_KEY" POST /assignments "{\"supervisorId\":\"$SUPERVISOR\",\"traineeId\":\"$TRAINEE\",\"startsOn\":\"2026-03-01\"}" | jq '{id, startsOn}'
 SUP_ACCOUNT=$(call "$ADMIN_KEY" POST /accounts "{\"role\":\"supervisor\",\"name\":\"Dana Reyes\",\"supervisorId\":\"$SUPERVISOR\"}" | jq -r .id)
 SUP_KEY=$(call "$ADMIN_KEY" POST "/accounts/$SUP_ACCOUNT/api-keys" '{"name":"Dana laptop"}' | jq -r .key)

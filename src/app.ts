@@ -14,6 +14,7 @@ import { createAdmission } from './plugins/admission.ts'
 import authPlugin from './plugins/auth.ts'
 import swaggerPlugin from './plugins/swagger.ts'
 import rateLimitPlugin from './plugins/rate-limit.ts'
+import idempotencyPlugin from './plugins/idempotency.ts'
 import renderPoolPlugin from './plugins/render-pool.ts'
 import issuerPlugin from './plugins/issuer.ts'
 import identityPlugin from './plugins/identity.ts'
@@ -21,6 +22,7 @@ import publicRoutes from './modules/certificates/public-routes.ts'
 import { createValidatorCompiler, refuseUnstorableText } from './plugins/validation.ts'
 import healthRoutes from './modules/health/health-routes.ts'
 import v1 from './modules/v1.ts'
+import scimRoutes from './modules/scim/scim-routes.ts'
 import webRoutes, { secureCookiesFor } from './modules/web/web-routes.ts'
 import { VERSION } from './version.ts'
 
@@ -81,6 +83,8 @@ export async function buildApp({ config, database, logger }: AppOptions): Promis
   await app.register(dbPlugin, { database: db, closeOnShutdown: database === undefined })
   await app.register(authPlugin)
   await app.register(rateLimitPlugin, config)
+  // Before the routes, so its onRoute hook documents the header on each POST under /v1.
+  await app.register(idempotencyPlugin, config)
   await app.register(swaggerPlugin, { version: VERSION })
   await app.register(renderPoolPlugin, config)
   await app.register(issuerPlugin, config)
@@ -88,7 +92,8 @@ export async function buildApp({ config, database, logger }: AppOptions): Promis
   await app.register(healthRoutes)
   await app.register(metricsRoute, { token: config.METRICS_TOKEN })
   await app.register(publicRoutes)
-  await app.register(v1, { prefix: '/v1' })
+  await app.register(v1, { prefix: '/v1', importMaxBytes: config.IMPORT_MAX_BYTES })
+  await app.register(scimRoutes, { prefix: '/scim/v2', publicBaseUrl: config.PUBLIC_BASE_URL, bodyLimit: config.BODY_LIMIT_BYTES })
   await app.register(webRoutes, { bodyLimit: config.BODY_LIMIT_BYTES, secureCookies: secureCookiesFor(config.PUBLIC_BASE_URL) })
   return app
 }

@@ -64,6 +64,10 @@ export const ConfigSchema = Type.Object({
   RENDER_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 3_600_000, default: 60_000 }),
   /** Heap limit of each render worker thread (MB); a document that needs more fails alone. */
   RENDER_WORKER_HEAP_MB: Type.Integer({ minimum: 32, maximum: 16_384, default: 512 }),
+  /** A POST holding an Idempotency-Key longer than this (a crashed instance's) no longer blocks the key: a retry may execute it again. */
+  IDEMPOTENCY_LOCK_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 3_600_000, default: 60_000 }),
+  /** Stored answers to Idempotency-Key POSTs are replayed for this long (at least the draft's 24 hours). */
+  IDEMPOTENCY_RETENTION_HOURS: Type.Integer({ minimum: 24, maximum: 720, default: 24 }),
   /** Set, GET /metrics serves Prometheus metrics to callers that send it as a bearer token; unset, /metrics does not exist. */
   METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 }))
 

@@ -111,15 +111,20 @@ export const CAUSES = {
   'trainee-placed-elsewhere': { status: 422, kind: 'unprocessable', title: 'Request cannot be applied', description: 'a coordinator moving a trainee who is placed in a cohort of a program they do not run' },
   'program-organization-in-use': { status: 409, kind: 'conflict', title: 'Conflict', description: 'unlinking an organization while active trainees of it are placed in the program\'s cohorts; `trainees` lists them (id, name)' },
   // People, programs and assignments.
-  'hr-id-taken': { status: 409, kind: 'conflict', title: 'Conflict', description: 'another trainee of the organization already has this `externalHrId`' },
+  'hr-id-taken': { status: 409, kind: 'conflict', title: 'Conflict', description: 'another trainee (or supervisor) of the organization already has this `externalHrId`; `existingId` and `existingUrl` name them' },
   'cohort-required': { status: 422, kind: 'unprocessable', title: 'Request cannot be applied', description: 'a coordinator creating a trainee without a cohort, or taking one out of every cohort' },
-  'placement-not-allowed': { status: 422, kind: 'unprocessable', title: 'Request cannot be applied', description: 'an integrator placing a trainee in a cohort (coordinators do that)' },
+  // HR imports (POST /v1/organizations/{id}/people/imports).
+  'import-too-large': { status: 413, kind: 'payload-too-large', title: 'Payload too large', description: 'an HR export over `IMPORT_MAX_BYTES`; nothing was read or changed' },
+  'import-media-type': { status: 415, kind: 'unsupported-media-type', title: 'Unsupported media type', description: 'an HR export that is neither `text/csv` nor `application/json`' },
+  'import-file-invalid': { status: 400, kind: 'validation', title: 'Invalid request', description: 'an HR export that cannot be read as a whole: not CSV, unknown, repeated or missing columns, no header, too many rows; `errors` names the line' },
+  'import-rows-invalid': { status: 422, kind: 'unprocessable', title: 'Request cannot be applied', description: 'an HR export with error rows: nothing was changed; `report` is the dry run\'s report, `errors` points at each error row (`/line/<n>/<column>`)' },
   'assignment-overlap': { status: 409, kind: 'conflict', title: 'Conflict', description: 'an active assignment of the same supervisor and trainee overlaps the period; `conflictingAssignmentId` names it' },
   'rubric-unknown': { status: 422, kind: 'unprocessable', title: 'Request cannot be applied', description: 'a program pinned to a rubric key that does not exist' },
   'rubric-version-not-published': { status: 422, kind: 'unprocessable', title: 'Request cannot be applied', description: 'a program pinned to a rubric version that is a draft or does not exist' },
   // Accounts.
   'account-links-invalid': { status: 422, kind: 'unprocessable', title: 'Request cannot be applied', description: 'the links do not fit the account\'s role (missing, not allowed, unknown or outside your scope); `errors` lists each' },
-  'person-has-account': { status: 409, kind: 'conflict', title: 'Conflict', description: 'the trainee or supervisor already has an account (`accountId`): one account per person' },
+  'person-has-account': { status: 409, kind: 'conflict', title: 'Conflict', description: 'the trainee or supervisor already has an account (`accountId`, also as `existingId` and `existingUrl`): one account per person' },
+  'email-taken': { status: 409, kind: 'conflict', title: 'Conflict', description: 'another account already signs in with this email (case-insensitively); `existingId` and `existingUrl` name it when it is in your scope' },
   'last-admin': { status: 409, kind: 'conflict', title: 'Conflict', description: 'deactivating the last active admin account' },
   'person-deactivated': { status: 409, kind: 'conflict', title: 'Conflict', description: 'creating or reactivating the account of a trainee or supervisor whose record is deactivated; reactivate the person first' },
   'account-unlinked': { status: 409, kind: 'conflict', title: 'Conflict', description: 'reactivating an account that was unlinked as a second account of its person (migration 0006); use the person\'s other account' },
@@ -136,7 +141,21 @@ export const CAUSES = {
   'api-key-read-only': { status: 403, kind: 'forbidden', title: 'Not allowed', description: 'a read-only API key used for anything but GET or HEAD' },
   'api-key-limit': { status: 409, kind: 'conflict', title: 'Conflict', description: 'issuing a key to an account that already holds the most unrevoked keys allowed; revoke one first' },
   'api-key-outlives-caller': { status: 422, kind: 'unprocessable', title: 'Request cannot be applied', description: 'a key issuing another for its own account, without an expiry or expiring later than itself' },
-  'api-key-expiry-past': { status: 422, kind: 'unprocessable', title: 'Request cannot be applied', description: 'an `expiresAt` that is not in the future' }
+  'api-key-expiry-past': { status: 422, kind: 'unprocessable', title: 'Request cannot be applied', description: 'an `expiresAt` that is not in the future' },
+  // Retries: Idempotency-Key.
+  'idempotency-key-invalid': { status: 400, kind: 'validation', title: 'Invalid request', description: 'an `Idempotency-Key` that is not 1 to 255 printable ASCII characters (bare or as a quoted structured-field string); `errors` points at `/headers/idempotency-key`' },
+  'idempotency-key-in-use': { status: 409, kind: 'conflict', title: 'Conflict', description: 'a request with this `Idempotency-Key` is still being handled; retry after it finishes (Retry-After)', retryAfter: 1 },
+  'idempotency-key-reused': { status: 422, kind: 'unprocessable', title: 'Request cannot be applied', description: 'an `Idempotency-Key` already used with another method, path or body; use a new key for a new request' },
+  'idempotency-secret-not-replayed': { status: 409, kind: 'conflict', title: 'Conflict', description: 'a retry of a request whose answer showed a secret (an API key, a one-time link), which is never stored; `created` names what it created (`kind`, `id`, `url`)' },
+  // SCIM 2.0 (/scim/v2): rendered in SCIM's own error schema, `scimType` beside the code (src/modules/scim/scim-errors.ts).
+  'scim-integrator-key-required': { status: 403, kind: 'forbidden', title: 'Not allowed', description: 'a SCIM request with a key that is not an integrator\'s; SCIM provisions one organization, named by its integrator key' },
+  'scim-invalid-filter': { status: 400, kind: 'validation', title: 'Invalid request', description: 'a SCIM `filter` that does not parse, or names an attribute or operator Rapport does not filter on (`scimType` invalidFilter)' },
+  'scim-invalid-value': { status: 400, kind: 'validation', title: 'Invalid request', description: 'a SCIM resource or PATCH value missing a required attribute or of the wrong type (`scimType` invalidValue)' },
+  'scim-invalid-path': { status: 400, kind: 'validation', title: 'Invalid request', description: 'a SCIM PATCH `path` that names no attribute of the resource (`scimType` invalidPath)' },
+  'scim-no-target': { status: 400, kind: 'validation', title: 'Invalid request', description: 'a SCIM PATCH `path` filter that matches nothing to change (`scimType` noTarget)' },
+  'scim-mutability': { status: 400, kind: 'validation', title: 'Invalid request', description: 'a SCIM change of an attribute that cannot change (`id`, `meta`, a user\'s Rapport role) (`scimType` mutability)' },
+  'scim-user-name-taken': { status: 409, kind: 'conflict', title: 'Conflict', description: 'another SCIM user of the organization has this `userName` (case-insensitively) (`scimType` uniqueness)' },
+  'scim-email-taken': { status: 409, kind: 'conflict', title: 'Conflict', description: 'the work email of a SCIM user is already the sign-in email of another account (`scimType` uniqueness)' }
 } as const satisfies Record<string, Cause>
 
 export type CauseCode = keyof typeof CAUSES

@@ -37,10 +37,10 @@ t.test('access to people and structure', async (t) => {
       [`/v1/organizations/${w.org.id}`, [200, 200, 200, 200, 200]],
       [`/v1/organizations/${w.otherOrg.id}`, [200, 200, 404, 404, 404]],
       [`/v1/organizations/${farOrg.id}`, [200, 404, 404, 404, 404]],
-      [`/v1/programs/${w.program.id}`, [200, 200, 200, 200, 403]],
-      [`/v1/programs/${w.otherProgram.id}`, [200, 404, 404, 404, 403]],
-      [`/v1/cohorts/${w.cohort.id}`, [200, 200, 200, 200, 403]],
-      [`/v1/cohorts/${otherCohort.id}`, [200, 404, 404, 404, 403]],
+      [`/v1/programs/${w.program.id}`, [200, 200, 200, 200, 200]],
+      [`/v1/programs/${w.otherProgram.id}`, [200, 404, 404, 404, 404]],
+      [`/v1/cohorts/${w.cohort.id}`, [200, 200, 200, 200, 200]],
+      [`/v1/cohorts/${otherCohort.id}`, [200, 404, 404, 404, 404]],
       [`/v1/trainees/${w.trainee.id}`, [200, 200, 200, 200, 200]],
       [`/v1/trainees/${w.otherTrainee.id}`, [200, 200, 404, 404, 404]],
       [`/v1/trainees/${farTrainee.id}`, [200, 404, 404, 404, 404]],
@@ -67,7 +67,7 @@ t.test('access to people and structure', async (t) => {
     await expect('supervisor', '/v1/organizations', [w.org.id])
     await expect('trainee', '/v1/organizations', [w.org.id])
     await expect('integrator', '/v1/organizations', [w.org.id])
-    for (const role of ['coordinator', 'supervisor', 'trainee'] as const) {
+    for (const role of ['coordinator', 'supervisor', 'trainee', 'integrator'] as const) {
       await expect(role, '/v1/programs', [w.program.id])
       await expect(role, '/v1/cohorts', [w.cohort.id])
     }
@@ -83,7 +83,7 @@ t.test('access to people and structure', async (t) => {
     await expect('integrator', '/v1/assignments', [own!.id])
     const otherIntegrator = client(app, w.keys.otherIntegrator)
     t.same(await listIds(otherIntegrator, '/v1/trainees'), sorted([w.otherTrainee.id]), 'the other integrator sees its own organization')
-    isProblem(t, await as.integrator.get('/v1/programs'), 403, 'forbidden', undefined, 'integrators do not list programmes')
+    t.same(await listIds(otherIntegrator, '/v1/programs'), [w.program.id], 'an integrator lists the programmes serving its organization')
     isProblem(t, await as.trainee.get('/v1/assignments'), 403, 'forbidden', undefined, 'trainees do not list assignments')
   })
 
@@ -168,9 +168,10 @@ t.test('access to people and structure', async (t) => {
     isProblem(t, foreign, 422, 'unprocessable', ['/organizationId'], 'another organization')
     const unknown = await i.post('/v1/trainees', { body: { ...person, organizationId: NO_SUCH_ID } })
     t.equal(foreign.json().detail, unknown.json().detail, 'another organization reads exactly like a missing one')
-    isProblem(t, await i.post('/v1/trainees', { body: { ...person, organizationId: w.org.id, cohortId: w.cohort.id } }), 422, 'unprocessable',
-      ['/cohortId'], 'placing in a cohort')
-    isProblem(t, await i.patch(`/v1/trainees/${w.trainee.id}`, { body: { cohortId: null } }), 422, 'unprocessable', ['/cohortId'])
+    const far = await i.post('/v1/trainees', { body: { ...person, organizationId: w.org.id, cohortId: otherCohort.id } })
+    isProblem(t, far, 422, 'unprocessable', ['/cohortId'], 'placing in a cohort of a programme that does not serve the organization')
+    t.equal(far.json().code, 'reference-not-found', 'such a cohort is not visible to the integrator')
+    isProblem(t, await i.patch(`/v1/cohorts/${w.cohort.id}`, { body: { name: 'N' } }), 403, 'forbidden', undefined, 'integrators read cohorts, never change them')
     isProblem(t, await i.patch(`/v1/trainees/${w.trainee.id}`, { body: { organizationId: w.otherOrg.id } }), 422, 'unprocessable', ['/organizationId'])
     isProblem(t, await i.patch(`/v1/trainees/${w.otherTrainee.id}`, { body: { name: 'N' } }), 404, 'not-found')
     isProblem(t, await i.post(`/v1/trainees/${w.otherTrainee.id}/deactivate`), 404, 'not-found')
@@ -178,9 +179,23 @@ t.test('access to people and structure', async (t) => {
     isProblem(t, await i.patch(`/v1/supervisors/${w.otherSupervisor.id}`, { body: { name: 'N' } }), 404, 'not-found')
     t.equal(await auditCount(db), before, 'no refused write left an audit row')
 
+    const placed = await i.post('/v1/trainees', { body: { ...person, organizationId: w.org.id, cohortId: w.cohort.id, externalHrId: 'HR-41' } })
+    t.equal(placed.statusCode, 201, 'an integrator places a new trainee in a cohort of a programme serving its organization')
+    t.equal(placed.json().cohortId, w.cohort.id)
+    const unplaced = await i.patch(`/v1/trainees/${placed.json().id}`, { body: { cohortId: null } })
+    t.equal(unplaced.json().cohortId, null, 'and takes it out again')
+    t.equal((await i.patch(`/v1/trainees/${placed.json().id}`, { body: { cohortId: w.cohort.id } })).json().cohortId, w.cohort.id, 'or places it on update')
+
     const created = await i.post('/v1/trainees', { body: { ...person, organizationId: w.org.id, externalHrId: 'HR-42' } })
     t.equal(created.statusCode, 201)
-    t.equal(created.json().cohortId, null, 'the trainee waits for a coordinator to place it')
+    t.equal(created.json().cohortId, null, 'a trainee in no cohort')
+    const c = as.coordinator
+    t.equal((await c.get(`/v1/trainees/${created.json().id}`)).statusCode, 200, 'the coordinator of a programme serving the organization sees it')
+    t.ok((await listIds(c, '/v1/trainees', { organizationId: w.org.id })).includes(created.json().id), 'and lists it')
+    const byCoordinator = await c.patch(`/v1/trainees/${created.json().id}`, { body: { cohortId: w.cohort.id } })
+    t.equal(byCoordinator.statusCode, 200, 'and places it in one of their cohorts')
+    t.equal(byCoordinator.json().cohortId, w.cohort.id)
+    t.equal((await i.patch(`/v1/trainees/${created.json().id}`, { body: { cohortId: null } })).statusCode, 200)
     t.equal((await i.patch(`/v1/trainees/${created.json().id}`, { body: { name: 'Renamed' } })).statusCode, 200)
     t.equal((await i.post(`/v1/trainees/${created.json().id}/deactivate`)).json().active, false)
     t.equal((await i.post('/v1/supervisors', { body: { ...person, organizationId: w.org.id } })).statusCode, 201)

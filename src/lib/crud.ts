@@ -1,4 +1,4 @@
-import { and, eq, ilike, or, type SQL } from 'drizzle-orm'
+import { and, eq, ilike, or, sql, type SQL } from 'drizzle-orm'
 import type { PgColumn, PgTable, PgUpdateSetSource } from 'drizzle-orm/pg-core'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
@@ -137,7 +137,8 @@ export async function updateAudited<T extends ManagedTable>(tx: Db, ctx: Request
   const changes = changedFields(o.current, o.patch as Partial<RowOf<T>>)
   if (Object.keys(changes).length === 0) return o.current
   const values = Object.fromEntries(Object.entries(changes).map(([field, c]) => [field, c.to]))
-  const set = { ...values, revision: o.current.revision + 1, updatedAt: new Date() } as PgUpdateSetSource<T>
+  // The database's clock, not this instance's: instances' clocks differ, and delta sync compares updated_at across them.
+  const set = { ...values, revision: o.current.revision + 1, updatedAt: sql`now()` } as PgUpdateSetSource<T>
   const [row] = await tx.update(o.table as PgTable).set(set).where(eq(o.table.id, o.current.id)).returning() as RowOf<T>[]
   await recordAudit(tx, ctx, { action: `${o.objectType}.${o.action ?? 'update'}`, objectType: o.objectType, objectId: o.current.id, changes })
   return row!

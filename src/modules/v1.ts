@@ -15,9 +15,10 @@ import cohortReportRoutes from './reports/cohort-report-routes.ts'
 import progressReportRoutes from './reports/progress-report-routes.ts'
 import eligibilityRoutes from './eligibility/eligibility-routes.ts'
 import certificatesRoutes from './certificates/certificates-routes.ts'
+import importsRoutes from './imports/imports-routes.ts'
 
 /** Everything under /v1 needs an API key. */
-const v1: FastifyPluginAsyncTypebox = async (app) => {
+const v1: FastifyPluginAsyncTypebox<{ importMaxBytes: number }> = async (app, opts) => {
   app.addHook('onRequest', async (request, reply) => {
     try {
       await app.authenticate(request)
@@ -34,6 +35,8 @@ const v1: FastifyPluginAsyncTypebox = async (app) => {
   ]) {
     await app.register(routes)
   }
+  // HR exports: the one route with its own body limit (IMPORT_MAX_BYTES) and CSV parser.
+  await app.register(importsRoutes, { importMaxBytes: opts.importMaxBytes })
 }
 
 export default v1

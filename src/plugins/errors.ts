@@ -84,9 +84,22 @@ function describe(issue: AjvIssue, part: string): FieldProblem {
   }
 }
 
+/**
+ * Unique constraints a service checks first (naming the holder), met here only when two requests
+ * race past that check: the same cause, without a holder to name.
+ */
+const UNIQUE_CAUSES: Record<string, () => AppError> = {
+  trainees_org_external_hr_id: () => problem('hr-id-taken', 'Another trainee of this organization already has this externalHrId.',
+    { errors: [{ pointer: '/externalHrId', detail: 'is taken in this organization' }] }),
+  supervisors_org_external_hr_id: () => problem('hr-id-taken', 'Another supervisor of this organization already has this externalHrId.',
+    { errors: [{ pointer: '/externalHrId', detail: 'is taken in this organization' }] }),
+  accounts_email_unique: () => problem('email-taken', 'Another account already signs in with this email; an email belongs to one account.',
+    { errors: [{ pointer: '/email', detail: 'is taken by another account' }] })
+}
+
 /** Postgres SQLSTATEs a request can cause, each the cause it stands for (a bug for any other). */
 const PG_ERRORS: Record<string, (detail: string) => AppError> = {
-  '23505': (d) => problem('duplicate-record', `A record with the same unique value already exists (${d}).`),
+  '23505': (d) => UNIQUE_CAUSES[d]?.() ?? problem('duplicate-record', `A record with the same unique value already exists (${d}).`),
   '23503': () => problem('reference-not-found', 'A referenced record does not exist.'),
   '23514': (d) => problem('value-not-allowed', `A value is outside what is allowed (${d}).`),
   '23001': (d) => problem('record-immutable', d),

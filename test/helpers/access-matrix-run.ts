@@ -26,11 +26,12 @@ export const inGroup = (op: Operation, group: keyof typeof MATRIX_GROUPS) => {
 }
 
 /**
- * What of A's own objects a role does not see: drafts are their supervisor's alone until submitted,
- * and integrators read no program. Any other read of A's objects answers 2xx, or 403 when the role
- * may never, or 409 for a state (a draft has no PDF): so the matrix cannot pass by answering 404.
+ * What of A's own objects a role does not see: drafts are their supervisor's alone until submitted.
+ * Any other read of A's objects (programs too: integrators read those serving their organization)
+ * answers 2xx, or 403 when the role may never, or 409 for a state (a draft has no PDF): so the
+ * matrix cannot pass by answering 404.
  */
-const UNSEEN: Partial<Record<RoleName, string[]>> = { trainee: ['draft'], integrator: ['draft', 'program'] }
+const UNSEEN: Partial<Record<RoleName, string[]>> = { trainee: ['draft'], integrator: ['draft'] }
 
 function readable(role: RoleName, op: Operation, shape: Shape, status: number): boolean {
   if (status < 300 || status === 403 || status === 409 || role === 'admin') return true

@@ -39,6 +39,9 @@ const kindOfName = (op: Operation, name: string, schema: JsonSchema): Kind | und
   return undefined
 }
 
+/** The object a body is made of: the body itself, or the element of a body that is a list of rows (an import). */
+const bodyObject = (op: Operation): JsonSchema | undefined => (op.body?.type === 'array' ? op.body.items : op.body)
+
 /** Where the operation names tenant objects: path parameters, query filters and body members. */
 export function slotsOf(op: Operation): Slot[] {
   const slots: Slot[] = []
@@ -53,10 +56,11 @@ export function slotsOf(op: Operation): Slot[] {
     const kind = kindOfName(op, p.name, p.schema)
     if (kind) slots.push({ where: 'query', name: p.name, kind, many: false, required: p.required === true })
   }
-  for (const [name, schema] of Object.entries(op.body?.properties ?? {})) {
+  const body = bodyObject(op)
+  for (const [name, schema] of Object.entries(body?.properties ?? {})) {
     const kind = kindOfName(op, name, schema)
     const many = schema.type === 'array'
-    if (kind) slots.push({ where: 'body', name, kind, many, required: (op.body?.required ?? []).includes(name) })
+    if (kind) slots.push({ where: 'body', name, kind, many, required: (body?.required ?? []).includes(name) })
   }
   return slots
 }
@@ -151,10 +155,15 @@ export async function requestParts(w: TenancyWorld, op: Operation, shape: Shape,
   const query: Record<string, string> = {}
   // The body's required plain members and its first optional one (so that an update or an
   // amendment changes something); references come from the slots, enum members from the shape.
-  const plain = Object.entries(op.body?.properties ?? {}).filter(([name]) => !BY_NAME[name])
-  const isRequired = (name: string) => op.body?.required?.includes(name) === true
+  const shapeOfBody = bodyObject(op)
+  const plain = Object.entries(shapeOfBody?.properties ?? {}).filter(([name]) => !BY_NAME[name])
+  const isRequired = (name: string) => shapeOfBody?.required?.includes(name) === true
   const members = [...plain.filter(([name]) => isRequired(name)), ...plain.filter(([name]) => !isRequired(name)).slice(0, 1)]
-  const body = op.body ? { ...Object.fromEntries(members.map(([k, v]) => [k, plainValue(v, k)])), ...shape.choices } : undefined
+  // Rows checked one by one (an import) have no members in their schema: the documented example row stands in.
+  const example = op.body?.type === 'array' && !shapeOfBody?.properties ? (op.bodyExample as Array<Record<string, unknown>> | undefined)?.[0] : undefined
+  const body: Record<string, unknown> | undefined = shapeOfBody
+    ? { ...example, ...Object.fromEntries(members.map(([k, v]) => [k, plainValue(v, k)])), ...shape.choices }
+    : undefined
   for (const slot of shape.slots) {
     const value = await valueOf(slot, shape.shapes[slot.name])
     if (slot.where === 'path') pathValues[slot.name] = value
@@ -172,9 +181,11 @@ export async function send(w: TenancyWorld, pool: FreshPool, op: Operation, shap
   const used: string[] = []
   const { pathValues, query, body, headers } = await requestParts(w, op, shape,
     (slot, name) => valueFor(w, pool, op, slot, name, sides[slot.name] ?? 'A', role, used))
-  const sent: Sent = { method: op.method, url: fillPath(op, pathValues), query, ...(body ? { body } : {}) }
+  // A list-of-rows body (an import) is sent as one row.
+  const payload = body && op.body?.type === 'array' ? [body] : body
+  const sent: Sent = { method: op.method, url: fillPath(op, pathValues), query, ...(payload ? { body: payload } : {}) }
   const res = await w.app.inject({
-    method: op.method, url: sent.url, query, headers: { ...headers, authorization: `Bearer ${w.keys[role]}` }, ...(body ? { payload: body } : {})
+    method: op.method, url: sent.url, query, headers: { ...headers, authorization: `Bearer ${w.keys[role]}` }, ...(payload ? { payload } : {})
   })
   if (res.statusCode < 300) pool.spend(used)
   return { sent, res }

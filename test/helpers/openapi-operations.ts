@@ -38,6 +38,8 @@ export interface Operation {
   tags: string[]
   parameters: Parameter[]
   body?: JsonSchema
+  /** The JSON body's documented example, when there is one. */
+  bodyExample?: unknown
   /** The schema of the first 2xx JSON answer, when there is one. */
   success?: JsonSchema
   /** The content types documented for each status, e.g. { '404': ['application/json', 'text/html'] }. */
@@ -51,7 +53,7 @@ interface Document {
     operationId: string
     tags?: string[]
     parameters?: Parameter[]
-    requestBody?: { content: Record<string, { schema: JsonSchema }> }
+    requestBody?: { content: Record<string, { schema: JsonSchema; example?: unknown }> }
     responses: Record<string, { content?: Record<string, { schema?: JsonSchema }> }>
     security?: unknown[]
   }>>
@@ -81,6 +83,7 @@ export async function loadOperations(app: App): Promise<Operation[]> {
         tags: op.tags ?? [],
         parameters: (op.parameters ?? []).map((p) => ({ ...p, schema: deref(p.schema) ?? {} })),
         body: deref(op.requestBody?.content['application/json']?.schema),
+        bodyExample: op.requestBody?.content['application/json']?.example,
         success: deref(success?.[1].content?.['application/json']?.schema),
         documented: Object.fromEntries(Object.entries(op.responses).map(([status, r]) => [status, Object.keys(r.content ?? {})])),
         secured: op.security === undefined || op.security.length > 0

@@ -10,11 +10,13 @@ const revision = () => integer('revision').notNull().default(1)
 export const organizations = pgTable('organizations', {
   id: id(),
   name: text('name').notNull(),
+  /** The role a person provisioned by SCIM gets when the identity provider sends none (an admin sets it). */
+  provisioningRole: text('provisioning_role', { enum: ['trainee', 'supervisor'] }).notNull().default('trainee'),
   active: active(),
   revision: revision(),
   createdAt: createdAt(),
   updatedAt: updatedAt()
-})
+}, (t) => [check('organizations_provisioning_role', sql`${t.provisioningRole} in ('trainee', 'supervisor')`)])
 
 /** A certificate programme, pinned to the exact rubric version its observations are scored under. */
 export const programs = pgTable('programs', {
@@ -54,7 +56,9 @@ export const trainees = pgTable('trainees', {
   updatedAt: updatedAt()
 }, (t) => [
   unique('trainees_org_external_hr_id').on(t.organizationId, t.externalHrId),
-  index('trainees_cohort_idx').on(t.cohortId)
+  index('trainees_cohort_idx').on(t.cohortId),
+  // Delta sync reads in (updated_at, id) order; a trigger stamps updated_at (migration 0008).
+  index('trainees_updated_idx').on(t.updatedAt, t.id)
 ])
 
 export const supervisors = pgTable('supervisors', {
@@ -70,7 +74,8 @@ export const supervisors = pgTable('supervisors', {
   updatedAt: updatedAt()
 }, (t) => [
   index('supervisors_org_idx').on(t.organizationId),
-  unique('supervisors_org_external_hr_id').on(t.organizationId, t.externalHrId)
+  unique('supervisors_org_external_hr_id').on(t.organizationId, t.externalHrId),
+  index('supervisors_updated_idx').on(t.updatedAt, t.id)
 ])
 
 /** Which supervisor may observe which trainee, and when. */

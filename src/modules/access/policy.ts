@@ -1,6 +1,6 @@
 import { and, eq, exists, gte, inArray, isNull, lte, ne, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm'
 import {
-  accounts, assignments, certificates, cohorts, observations, organizations, programOrganizations, programs, supervisors, trainees
+  accounts, assignments, certificates, cohorts, observations, organizations, programOrganizations, programs, scimUsers, supervisors, trainees
 } from '../../db/schema/index.ts'
 import type { Principal } from '../../lib/request-context.ts'
 
@@ -14,7 +14,8 @@ import type { Principal } from '../../lib/request-context.ts'
  *   accounts and assignments; the observations and certificates of P
  * - supervisor: trainees with a current assignment to them; observations they made
  * - trainee: themself; their own observations once submitted
- * - integrator: the people of their organization; its submitted observations, without free text
+ * - integrator: the people of their organization; its submitted observations, without free text;
+ *   the programs serving it and their cohorts (to read, and to place its trainees in)
  */
 const NOTHING = sql`false`
 
@@ -40,6 +41,13 @@ export function servedBy(programIds: string[], organizationId: SQLWrapper): SQL 
     eq(programOrganizations.organizationId, organizationId), within(programOrganizations.programId, programIds))})`)
 }
 
+/** The program (an id column) serves the organization: what an integrator of it may read and place trainees in. */
+function servesOrganization(organizationId: string | null, programId: SQLWrapper): SQL {
+  if (organizationId === null) return NOTHING
+  return exists(sql`(select 1 from ${programOrganizations} where ${and(
+    eq(programOrganizations.programId, programId), eq(programOrganizations.organizationId, organizationId))})`)
+}
+
 /** The trainee (a cohort id column) is placed in a cohort of one of the programs. */
 export function placedIn(programIds: string[], cohortId: SQLWrapper): SQL {
   if (programIds.length === 0) return NOTHING
@@ -60,7 +68,7 @@ export function organizationScope(p: Principal): SQL | undefined {
   }
 }
 
-/** Coordinators their programmes; a supervisor those of their current trainees' cohorts; a trainee their own. */
+/** Coordinators their programmes; a supervisor those of their current trainees' cohorts; a trainee their own; an integrator those serving its organization. */
 export function programScope(p: Principal): SQL | undefined {
   switch (p.role) {
     case 'admin': return undefined
@@ -73,7 +81,7 @@ export function programScope(p: Principal): SQL | undefined {
       ? exists(sql`(select 1 from ${trainees} inner join ${cohorts} on ${eq(cohorts.id, trainees.cohortId)} where ${and(
           eq(trainees.id, p.traineeId), eq(cohorts.programId, programs.id))})`)
       : NOTHING
-    case 'integrator': return NOTHING
+    case 'integrator': return servesOrganization(p.organizationId, programs.id)
   }
 }
 
@@ -108,7 +116,7 @@ export function cohortScope(p: Principal): SQL | undefined {
     case 'trainee': return p.traineeId
       ? exists(sql`(select 1 from ${trainees} where ${and(eq(trainees.id, p.traineeId), eq(trainees.cohortId, cohorts.id))})`)
       : NOTHING
-    case 'integrator': return NOTHING
+    case 'integrator': return servesOrganization(p.organizationId, cohorts.programId)
   }
 }
 
@@ -142,6 +150,11 @@ export function supervisorScope(p: Principal): SQL | undefined {
     case 'trainee': return NOTHING
     case 'integrator': return p.organizationId ? eq(supervisors.organizationId, p.organizationId) : NOTHING
   }
+}
+
+/** Condition on `scim_users`: SCIM is an integrator's, and provisions their organization only. */
+export function scimUserScope(p: Principal): SQL {
+  return p.role === 'integrator' && p.organizationId ? eq(scimUsers.organizationId, p.organizationId) : NOTHING
 }
 
 /** A supervisor their own assignments (past ones too); coordinators and integrators those of the trainees they see. */

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, notInArray, sql, type SQL } from 'drizzle-orm'
+import { and, asc, eq, inArray, ne, notInArray, sql, type SQL } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import { accounts, coordinatorPrograms, organizations, programs, supervisors, trainees } from '../../db/schema/index.ts'
 import { keyset, type Cursor } from '../../lib/pagination.ts'
@@ -29,6 +29,13 @@ export type AccountRow = NonNullable<Awaited<ReturnType<typeof findAccount>>>
 export async function findAccount(db: Db, id: string, scope?: SQL) {
   const [row] = await db.select(accountColumns).from(accounts).where(and(eq(accounts.id, id), scope))
   return row
+}
+
+/** The account that signs in with this email (matched case-insensitively, as the unique index does), if any. */
+export async function accountWithEmail(db: Db, email: string, exceptId?: string): Promise<string | undefined> {
+  const [row] = await db.select({ id: accounts.id }).from(accounts)
+    .where(and(sql`lower(${accounts.email}) = lower(${email})`, exceptId === undefined ? undefined : ne(accounts.id, exceptId))).limit(1)
+  return row?.id
 }
 
 /** The account a trainee or supervisor record already has, if any (one per person). */

@@ -33,6 +33,8 @@ const accountsRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/accounts/:id/invitations', {
     onRequest: adminOrCoordinator,
+    // The link is the secret: an Idempotency-Key retry is told the account was invited, never the link.
+    config: { revealsSecret: ({ params }) => ({ kind: 'invitation for account', id: (params as { id: string }).id, url: `/v1/accounts/${(params as { id: string }).id}` }) },
     schema: {
       tags, operationId: 'inviteAccount', params: IdParams,
       summary: 'A one-time link for the account\'s person to set their first web password',

@@ -8,8 +8,10 @@ import { recordAudit } from '../../db/audit.ts'
 import { coordinatorAccountProblems } from './coordinator-accounts.ts'
 import { canonicalIds, canonicalLinks, programProblems, roleLinkProblems } from './account-links.ts'
 import { accountScope } from '../access/policy.ts'
+import { accounts } from '../../db/schema/index.ts'
+import { visibleExisting } from '../../lib/existing-record.ts'
 import {
-  accountOfPerson, findAccount, insertAccount, lockPerson, listAccounts as selectAccounts, lockAccount, lockActiveAdmins, replacePrograms, updateAccount,
+  accountOfPerson, accountWithEmail, findAccount, insertAccount, lockPerson, listAccounts as selectAccounts, lockAccount, lockActiveAdmins, replacePrograms, updateAccount,
   type AccountRow
 } from './accounts-repository.ts'
 import type { Account, AccountListFilter, CreateAccountInput, UpdateAccountInput } from './accounts-schemas.ts'
@@ -38,7 +40,8 @@ function personOf(row: { supervisorId: string | null; traineeId: string | null }
 
 /**
  * One account per person (a second could borrow the first one's observations), and none for a deactivated
- * person. The person is locked, so two requests cannot both pass.
+ * person. The person is locked, so two requests cannot both pass. The person is in the caller's scope
+ * (checked before), and so is their account: the 409 names it.
  */
 async function checkPersonMayHaveAccount(tx: Db, input: CreateAccountInput): Promise<void> {
   const person = personOf({ supervisorId: input.supervisorId ?? null, traineeId: input.traineeId ?? null })
@@ -48,8 +51,23 @@ async function checkPersonMayHaveAccount(tx: Db, input: CreateAccountInput): Pro
   const existing = await accountOfPerson(tx, person.kind, person.id)
   if (existing) {
     throw problem('person-has-account', `This ${person.kind} already has an account (${existing}); a person has one account.`,
-      { errors: [{ pointer: `/${person.kind}Id`, detail: `already has account ${existing}` }], extensions: { accountId: existing } })
+      { errors: [{ pointer: `/${person.kind}Id`, detail: `already has account ${existing}` }], extensions: { accountId: existing, existingId: existing, existingUrl: `/v1/accounts/${existing}` } })
   }
+}
+
+/**
+ * One account per email (people sign in with it): 409 email-taken, naming the account that has it
+ * only when the caller may see that account (accountScope), else saying only that it is taken.
+ */
+async function checkEmailFree(tx: Db, ctx: RequestContext, email: string | null | undefined, exceptId?: string): Promise<void> {
+  if (email == null) return
+  const holder = await accountWithEmail(tx, email, exceptId)
+  if (holder === undefined) return
+  const existing = await visibleExisting(tx, accounts, holder, accountScope(ctx.principal), '/v1/accounts')
+  throw problem('email-taken', existing
+    ? `Account ${existing.existingId} already signs in with this email; an email belongs to one account.`
+    : 'Another account already signs in with this email; an email belongs to one account.',
+  { errors: [{ pointer: '/email', detail: 'is taken by another account' }], ...(existing ? { extensions: { ...existing } } : {}) })
 }
 
 /** The same field can be wrong for two reasons (unknown, and so outside a coordinator's scope): say it once. */
@@ -61,6 +79,7 @@ export async function createAccount(db: Db, ctx: RequestContext, request: Create
     const problems = onePerPointer([...await roleLinkProblems(tx, input), ...await coordinatorAccountProblems(tx, ctx.principal, input)])
     if (problems.length > 0) throw problem('account-links-invalid', `The links do not fit role ${input.role}.`, { errors: problems })
     await checkPersonMayHaveAccount(tx, input)
+    await checkEmailFree(tx, ctx, input.email)
     const values = {
       role: input.role,
       name: input.name,
@@ -104,6 +123,7 @@ export async function updateAccountFields(
     const programIds = patch.programIds && canonicalIds(patch.programIds)
     if (programIds && !sameSet(programIds, current.programIds)) changes.programIds = { from: current.programIds, to: programIds }
     if (Object.keys(changes).length === 0) return current
+    if (changes.email) await checkEmailFree(tx, ctx, patch.email, id)
 
     await updateAccount(tx, id, { name: patch.name, email: patch.email })
     if (changes.programIds) await replacePrograms(tx, id, programIds!)

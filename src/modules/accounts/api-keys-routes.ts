@@ -6,6 +6,12 @@ import { createApiKey, listApiKeys, MAX_UNREVOKED_KEYS, revokeApiKey } from './a
 
 const tags = ['accounts']
 
+/** The answer shows the key once: an Idempotency-Key retry is told which key was issued, never the key. */
+const revealsKey = { revealsSecret: ({ body }: { body: unknown }) => {
+  const key = body as { id: string; accountId: string }
+  return { kind: 'api-key', id: key.id, url: `/v1/accounts/${key.accountId}/api-keys` }
+} }
+
 const CREATED = `The response is the only time the key is shown: only its SHA-256 hash is stored. An account holds at most ${MAX_UNREVOKED_KEYS} unrevoked keys (409 beyond). A key may carry an expiry (\`expiresAt\`: from then on it answers 401 with code \`api-key-expired\`) and may be read-only (\`readOnly\`: any method other than GET or HEAD answers 403 with code \`api-key-read-only\`).`
 
 /**
@@ -18,6 +24,7 @@ const apiKeysRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/accounts/:id/api-keys', {
     onRequest: adminOnly,
+    config: revealsKey,
     schema: {
       tags, operationId: 'createAccountApiKey', summary: 'Issue an API key for an account', description: CREATED,
       params: IdParams, body: CreateApiKeyBody, response: { 201: CreatedApiKeySchema }
@@ -34,6 +41,7 @@ const apiKeysRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => listApiKeys(app.db, request.params.id, request.query))
 
   app.post('/me/api-keys', {
+    config: revealsKey,
     schema: {
       tags, operationId: 'createMyApiKey', summary: 'Issue another API key for your own account (to rotate keys)', description: CREATED,
       body: CreateApiKeyBody, response: { 201: CreatedApiKeySchema }

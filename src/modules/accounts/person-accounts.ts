@@ -1,6 +1,6 @@
 import { eq, sql, type SQL } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
-import { recordAudit } from '../../db/audit.ts'
+import { recordAudit, type AuditActor } from '../../db/audit.ts'
 import { accounts, type supervisors, type trainees } from '../../db/schema/index.ts'
 import { lockForWrite, setActiveAudited } from '../../lib/crud.ts'
 import type { RequestContext } from '../../lib/request-context.ts'
@@ -26,7 +26,8 @@ export function setPersonActive(db: Db, ctx: RequestContext, o: {
   })
 }
 
-async function deactivateAccountOf(tx: Db, ctx: RequestContext, kind: 'trainee' | 'supervisor', personId: string): Promise<void> {
+/** Also for writers of many people at once (the HR import), which audit the person's own change themselves. */
+export async function deactivateAccountOf(tx: Db, ctx: AuditActor | null, kind: 'trainee' | 'supervisor', personId: string): Promise<void> {
   const link = kind === 'trainee' ? accounts.traineeId : accounts.supervisorId
   const [account] = await tx.select({ id: accounts.id, active: accounts.active }).from(accounts).where(eq(link, personId)).for('update')
   if (!account) return

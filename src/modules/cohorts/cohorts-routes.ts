@@ -7,7 +7,8 @@ import { CohortListQuery, CohortPage, CohortSchema, CreateCohortBody, UpdateCoho
 import { createCohort, getCohort, listCohorts, setCohortActive, updateCohort } from './cohorts-service.ts'
 
 const tags = ['programs']
-const readers = ['admin', 'coordinator', 'supervisor', 'trainee'] as const
+/** Integrators read the cohorts of programmes serving their organization (to place its trainees), never change them. */
+const readers = ['admin', 'coordinator', 'supervisor', 'trainee', 'integrator'] as const
 const writers = ['admin', 'coordinator'] as const
 
 /** Cohorts of a programme; coordinators manage those of the programmes they coordinate. */

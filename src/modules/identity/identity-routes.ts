@@ -18,6 +18,8 @@ const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/accounts/:id/password-resets', {
     onRequest: adminOnly,
+    // The link is the secret: an Idempotency-Key retry is told a reset was made, never the link.
+    config: { revealsSecret: ({ params }) => ({ kind: 'password reset for account', id: (params as { id: string }).id, url: `/v1/accounts/${(params as { id: string }).id}` }) },
     schema: {
       tags, operationId: 'resetAccountPassword', params: IdParams, response: { 201: LinkSchema },
       summary: 'A one-time link for the account\'s person to replace their password (admins)',

@@ -1,4 +1,5 @@
 import type { Db } from '../../db/client.ts'
+import { problem } from '../../errors.ts'
 import { organizations } from '../../db/schema/index.ts'
 import { activeFilter, getRow, insertAudited, lockForWrite, listRows, setActiveInScope, updateAudited } from '../../lib/crud.ts'
 import type { RequestContext } from '../../lib/request-context.ts'
@@ -22,6 +23,10 @@ export function listOrganizations(db: Db, ctx: RequestContext, query: Organizati
 export function updateOrganization(db: Db, ctx: RequestContext, id: string, patch: UpdateOrganization, ifMatch: string | undefined) {
   return db.transaction(async (tx) => {
     const current = await lockForWrite(tx, organizations, id, organizationScope(ctx.principal), OBJECT, ifMatch)
+    // Who an identity provider's people become is an admin's decision, not a programme coordinator's.
+    if (patch.provisioningRole !== undefined && ctx.principal.role !== 'admin') {
+      throw problem('role-not-allowed', 'Only an admin may change the provisioning role of an organization.')
+    }
     return updateAudited(tx, ctx, { table: organizations, objectType: OBJECT, current, patch })
   })
 }

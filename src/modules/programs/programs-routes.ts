@@ -8,8 +8,8 @@ import { createProgram, getProgram, listPrograms, setProgramActive, updateProgra
 import programOrganizationsRoutes from './program-organizations-routes.ts'
 
 const tags = ['programs']
-/** Integrators serve an employer's HR system: programmes are not theirs to see. */
-const readers = ['admin', 'coordinator', 'supervisor', 'trainee'] as const
+/** Integrators read the programmes serving their organization (to place its trainees), never change them. */
+const readers = ['admin', 'coordinator', 'supervisor', 'trainee', 'integrator'] as const
 
 const programsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/programs', {

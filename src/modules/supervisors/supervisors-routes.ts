@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { ifMatchOf, toDto, withEtag } from '../../lib/crud.ts'
+import { ifMatchOf, withEtag } from '../../lib/crud.ts'
+import { listAnswer } from '../../lib/delta-sync.ts'
 import { activationRoutes, IfMatchHeaders } from '../../lib/crud-routes.ts'
 import { IdParams } from '../../lib/schemas.ts'
 import { contextOf } from '../../plugins/auth.ts'
@@ -15,7 +16,11 @@ const deactivators = ['admin', 'integrator'] as const
 const supervisorsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/supervisors', {
     onRequest: app.requireRole(...writers),
-    schema: { tags, operationId: 'createSupervisor', summary: 'Create a supervisor', body: CreateSupervisorBody, response: { 201: SupervisorSchema } }
+    schema: {
+      tags, operationId: 'createSupervisor', summary: 'Create a supervisor',
+      description: 'externalHrId is unique within the organization (409 hr-id-taken, naming the supervisor who has it).',
+      body: CreateSupervisorBody, response: { 201: SupervisorSchema }
+    }
   }, async (request, reply) => {
     const row = await createSupervisor(app.db, contextOf(request), request.body)
     return reply.code(201).header('location', `/v1/supervisors/${row.id}`).send(withEtag(reply, row))
@@ -25,11 +30,11 @@ const supervisorsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     onRequest: app.requireRole(...readers),
     schema: {
       tags, operationId: 'listSupervisors', summary: 'List the supervisors you can see, newest first',
+      description: 'With updatedSince: a delta sync, oldest change first (then by id), deactivations included, and syncedThrough to send as the next updatedSince (README, Delta sync).',
       querystring: SupervisorListQuery, response: { 200: SupervisorPage }
     }
   }, async (request) => {
-    const page = await listSupervisors(app.db, contextOf(request), request.query)
-    return { items: page.items.map(toDto), nextCursor: page.nextCursor }
+    return listAnswer(await listSupervisors(app.db, contextOf(request), request.query))
   })
 
   app.get('/supervisors/:id', {

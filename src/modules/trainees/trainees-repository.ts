@@ -1,7 +1,8 @@
-import { and, eq, exists, ne, sql, type SQL } from 'drizzle-orm'
+import { and, eq, exists, sql, type SQL } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import { cohorts, trainees } from '../../db/schema/index.ts'
 import { containsText } from '../../lib/crud.ts'
+import { externalHrIdHolder } from './hr-ids.ts'
 import type { TraineeListFilter } from './trainees-schemas.ts'
 
 export function traineeFilters(q: TraineeListFilter): (SQL | undefined)[] {
@@ -19,10 +20,5 @@ export function traineeFilters(q: TraineeListFilter): (SQL | undefined)[] {
 
 /** Whether another trainee of the organization already carries this HR id (deactivated ones included). */
 export async function externalHrIdTaken(db: Db, organizationId: string, externalHrId: string, exceptId?: string): Promise<boolean> {
-  const [row] = await db.select({ id: trainees.id }).from(trainees).where(and(
-    eq(trainees.organizationId, organizationId),
-    eq(trainees.externalHrId, externalHrId),
-    exceptId === undefined ? undefined : ne(trainees.id, exceptId)
-  )).limit(1)
-  return row !== undefined
+  return (await externalHrIdHolder(db, 'trainee', organizationId, externalHrId, exceptId)) !== undefined
 }

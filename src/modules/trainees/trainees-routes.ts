@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { ifMatchOf, toDto, withEtag } from '../../lib/crud.ts'
+import { ifMatchOf, withEtag } from '../../lib/crud.ts'
+import { listAnswer } from '../../lib/delta-sync.ts'
 import { activationRoutes, IfMatchHeaders } from '../../lib/crud-routes.ts'
 import { IdParams } from '../../lib/schemas.ts'
 import { contextOf } from '../../plugins/auth.ts'
@@ -7,7 +8,7 @@ import { CreateTraineeBody, TraineeListQuery, TraineePage, TraineeSchema, Update
 import { createTrainee, getTrainee, listTrainees, setTraineeActive, updateTrainee } from './trainees-service.ts'
 
 const tags = ['people']
-/** Coordinators manage the trainees of their cohorts; integrators those of their organization. */
+/** Coordinators manage the trainees of their cohorts (and place a served organization's unplaced ones); integrators those of their organization. */
 const writers = ['admin', 'coordinator', 'integrator'] as const
 
 const traineesRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -15,7 +16,8 @@ const traineesRoutes: FastifyPluginAsyncTypebox = async (app) => {
     onRequest: app.requireRole(...writers),
     schema: {
       tags, operationId: 'createTrainee', summary: 'Create a trainee',
-      description: 'externalHrId is unique within the organization (409 when taken).',
+      description: 'externalHrId is unique within the organization (409 hr-id-taken, naming the trainee who has it in existingId and existingUrl). '
+        + 'Coordinators place the trainee in a cohort of their programmes; integrators may place it in a cohort of a programme serving their organization, or in none.',
       body: CreateTraineeBody, response: { 201: TraineeSchema }
     }
   }, async (request, reply) => {
@@ -26,11 +28,11 @@ const traineesRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/trainees', {
     schema: {
       tags, operationId: 'listTrainees', summary: 'List the trainees you can see, newest first',
+      description: 'With updatedSince: a delta sync, oldest change first (then by id), deactivations included, and syncedThrough to send as the next updatedSince (README, Delta sync).',
       querystring: TraineeListQuery, response: { 200: TraineePage }
     }
   }, async (request) => {
-    const page = await listTrainees(app.db, contextOf(request), request.query)
-    return { items: page.items.map(toDto), nextCursor: page.nextCursor }
+    return listAnswer(await listTrainees(app.db, contextOf(request), request.query))
   })
 
   app.get('/trainees/:id', {

@@ -1,15 +1,17 @@
 import { Type, type Static } from 'typebox'
 import { ManagedFields } from '../../lib/crud.ts'
-import { Nullable, Page, PageQuery, Uuid } from '../../lib/schemas.ts'
+import { SyncPage, UpdatedSince } from '../../lib/delta-sync.ts'
+import { Nullable, PageQuery, Uuid } from '../../lib/schemas.ts'
 
 /** Fields trainees and supervisors share. */
 export const PersonName = Type.String({ minLength: 1, maxLength: 200 })
 export const Email = Type.String({ format: 'email', maxLength: 254 })
 export const Discipline = Nullable(Type.String({ minLength: 1, maxLength: 100, description: 'Professional discipline, e.g. nursing, social work.' }))
 export const ActiveFilter = Type.Optional(Type.Boolean({ description: 'Only active (true) or deactivated (false) records; both when omitted.' }))
+export const HrIdFilter = Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'The one person with this HR id (exactly as stored).' }))
 export const TextQuery = Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Case-insensitive text the name or email contains.' }))
 
-const ExternalHrId = Nullable(Type.String({ minLength: 1, maxLength: 100, description: 'The id in the employer\'s HR system; unique within the organization.' }))
+export const ExternalHrId = Nullable(Type.String({ minLength: 1, maxLength: 100, description: 'The id in the employer\'s HR system; unique within the organization.' }))
 
 export const TraineeSchema = Type.Object({
   ...ManagedFields,
@@ -22,7 +24,8 @@ export const TraineeSchema = Type.Object({
 }, { description: 'A person working towards the certificate.' })
 
 const PlacedCohort = Nullable(Type.String({
-  format: 'uuid', maxLength: 36, description: 'Coordinators must place the trainee in a cohort of their programmes; integrators may not set it.'
+  format: 'uuid', maxLength: 36,
+  description: 'Coordinators must place the trainee in a cohort of their programmes; integrators in a cohort of a programme serving their organization, or in none.'
 }))
 
 export const CreateTraineeBody = Type.Object({
@@ -48,12 +51,13 @@ export const TraineeListQuery = Type.Object({
   organizationId: Type.Optional(Uuid),
   cohortId: Type.Optional(Uuid),
   programId: Type.Optional(Uuid),
-  externalHrId: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  externalHrId: HrIdFilter,
   active: ActiveFilter,
-  q: TextQuery
+  q: TextQuery,
+  updatedSince: UpdatedSince
 }, { additionalProperties: false })
 
-export const TraineePage = Page(TraineeSchema)
+export const TraineePage = SyncPage(TraineeSchema)
 
 export type CreateTrainee = Static<typeof CreateTraineeBody>
 export type UpdateTrainee = Static<typeof UpdateTraineeBody>

@@ -7,25 +7,25 @@ import type { Principal, RequestContext } from '../../lib/request-context.ts'
 import { cohortScope, organizationScope, outsideCoordinatedPrograms, traineeScope } from '../access/policy.ts'
 import { checkPlacementServed } from '../access/tenancy.ts'
 import { setPersonActive } from '../accounts/person-accounts.ts'
-import { externalHrIdTaken, traineeFilters } from './trainees-repository.ts'
+import { listChanges, type ListPage } from '../../lib/delta-sync.ts'
+import { checkExternalHrIdFree } from './hr-ids.ts'
+import { traineeFilters } from './trainees-repository.ts'
 import type { CreateTrainee, TraineeListFilter, UpdateTrainee } from './trainees-schemas.ts'
 
-const OBJECT = 'trainee'
+const OBJECT = 'trainee' as const
 
 /**
  * Where a trainee may be placed by this caller. Coordinators work through cohorts, so a trainee they
  * create or move must land in a cohort of their programmes (else it would vanish from their view).
- * Integrators sync people from an HR system, which knows nothing of cohorts: placing is not theirs.
- * References are checked against what the caller can see, so none reveals what lies outside it.
+ * Integrators place their organization's trainees in cohorts of the programmes serving it, or in
+ * none (a coordinator of a serving programme sees the unplaced ones and places them).
+ * References are checked against what the caller can see (cohortScope), so none reveals what lies outside it.
  */
 async function checkReferences(tx: Db, p: Principal, sent: { organizationId?: string; cohortId?: string | null }, isNew: boolean) {
-  if (p.role === 'integrator' && sent.cohortId !== undefined) {
-    throw problem('placement-not-allowed', 'Integrators may not place trainees in cohorts; a coordinator does that.',
-      { errors: [{ pointer: '/cohortId', detail: 'may not be set by an integrator' }] })
-  }
   if (p.role === 'coordinator' && (sent.cohortId === null || (isNew && sent.cohortId === undefined))) {
-    throw problem('cohort-required', 'A coordinator places each trainee in a cohort of their programmes.',
-      { errors: [{ pointer: '/cohortId', detail: 'must be a cohort of one of your programmes' }] })
+    throw problem('cohort-required', 'A coordinator places each trainee in a cohort of their programmes; a trainee in no cohort is '
+      + 'created or taken out of its cohort by an integrator or admin of the organization.',
+    { errors: [{ pointer: '/cohortId', detail: 'must be a cohort of one of your programmes' }] })
   }
   if (sent.organizationId !== undefined) {
     await requireReference(tx, organizations, sent.organizationId, organizationScope(p), '/organizationId', 'organization')
@@ -38,23 +38,16 @@ async function checkMayMove(tx: Db, p: Principal, current: RowOf<typeof trainees
   if (p.role !== 'coordinator' || current.cohortId === null) return
   const [cohort] = await tx.select({ programId: cohorts.programId }).from(cohorts).where(eq(cohorts.id, current.cohortId))
   if (cohort && !outsideCoordinatedPrograms(p, cohort.programId)) return
-  throw problem('trainee-placed-elsewhere', 'The trainee is placed in a cohort of a programme you do not run; its coordinator moves it.',
+  throw problem('trainee-placed-elsewhere', 'The trainee is placed in a cohort of a programme you do not run; a coordinator of that '
+    + 'programme, an integrator of the trainee\'s organization or an admin moves it.',
     { errors: [{ pointer: '/cohortId', detail: 'the trainee\'s current cohort is not one of your programmes\'' }] })
-}
-
-async function checkExternalHrIdFree(tx: Db, organizationId: string, externalHrId: string | null | undefined, exceptId?: string) {
-  if (externalHrId == null) return
-  if (await externalHrIdTaken(tx, organizationId, externalHrId, exceptId)) {
-    throw problem('hr-id-taken', `Another trainee of this organization already has externalHrId "${externalHrId}"; HR ids are unique within an organization.`,
-      { errors: [{ pointer: '/externalHrId', detail: 'is taken in this organization' }] })
-  }
 }
 
 export function createTrainee(db: Db, ctx: RequestContext, body: CreateTrainee) {
   return db.transaction(async (tx) => {
     await checkReferences(tx, ctx.principal, body, true)
     await checkPlacementServed(tx, { organizationId: body.organizationId, cohortId: body.cohortId ?? null }, '/cohortId')
-    await checkExternalHrIdFree(tx, body.organizationId, body.externalHrId)
+    await checkExternalHrIdFree(tx, ctx.principal, { kind: OBJECT, organizationId: body.organizationId, externalHrId: body.externalHrId })
     return insertAudited(tx, ctx, trainees, OBJECT, {
       organizationId: body.organizationId,
       cohortId: body.cohortId ?? null,
@@ -70,8 +63,10 @@ export function getTrainee(db: Db, ctx: RequestContext, id: string) {
   return getRow(db, trainees, id, traineeScope(ctx.principal), OBJECT)
 }
 
-export function listTrainees(db: Db, ctx: RequestContext, query: TraineeListFilter) {
-  return listRows(db, trainees, [traineeScope(ctx.principal), ...traineeFilters(query)], query)
+/** Newest first; with `updatedSince`, a delta sync instead (oldest change first, with its watermark: src/lib/delta-sync.ts). */
+export function listTrainees(db: Db, ctx: RequestContext, query: TraineeListFilter): Promise<ListPage<RowOf<typeof trainees>>> {
+  const conditions = [traineeScope(ctx.principal), ...traineeFilters(query)]
+  return query.updatedSince === undefined ? listRows(db, trainees, conditions, query) : listChanges(db, trainees, conditions, query.updatedSince, query)
 }
 
 export function updateTrainee(db: Db, ctx: RequestContext, id: string, patch: UpdateTrainee, ifMatch: string | undefined) {
@@ -81,7 +76,7 @@ export function updateTrainee(db: Db, ctx: RequestContext, id: string, patch: Up
     const changes = (field: 'organizationId' | 'cohortId') => patch[field] !== undefined && patch[field] !== current[field]
     await checkReferences(tx, ctx.principal, {
       ...(changes('organizationId') ? { organizationId: patch.organizationId } : {}),
-      ...(changes('cohortId') || ctx.principal.role === 'integrator' ? { cohortId: patch.cohortId } : {})
+      ...(changes('cohortId') ? { cohortId: patch.cohortId } : {})
     }, false)
     if (changes('cohortId')) await checkMayMove(tx, ctx.principal, current)
     if (changes('cohortId') || changes('organizationId')) {
@@ -91,8 +86,12 @@ export function updateTrainee(db: Db, ctx: RequestContext, id: string, patch: Up
       }, changes('cohortId') ? '/cohortId' : '/organizationId')
     }
     if (changes('organizationId') || (patch.externalHrId !== undefined && patch.externalHrId !== current.externalHrId)) {
-      await checkExternalHrIdFree(tx, patch.organizationId ?? current.organizationId,
-        patch.externalHrId === undefined ? current.externalHrId : patch.externalHrId, id)
+      await checkExternalHrIdFree(tx, ctx.principal, {
+        kind: OBJECT,
+        organizationId: patch.organizationId ?? current.organizationId,
+        externalHrId: patch.externalHrId === undefined ? current.externalHrId : patch.externalHrId,
+        exceptId: id
+      })
     }
     return updateAudited(tx, ctx, { table: trainees, objectType: OBJECT, current, patch })
   })
@@ -101,4 +100,18 @@ export function updateTrainee(db: Db, ctx: RequestContext, id: string, patch: Up
 /** Deactivating a trainee also deactivates their account (see setPersonActive). */
 export function setTraineeActive(db: Db, ctx: RequestContext, id: string, active: boolean, ifMatch: string | undefined) {
   return setPersonActive(db, ctx, { table: trainees, objectType: OBJECT, scope: traineeScope(ctx.principal), id, active, ifMatch })
+}
+
+/**
+ * The placement rules of one create (no `current`) or update, for writers of many trainees at once
+ * (the HR import, src/modules/imports): the same checks createTrainee and updateTrainee make on
+ * `cohortId`, so the rules have one home. `cohortId` undefined leaves an existing placement alone.
+ */
+export async function checkTraineePlacement(
+  tx: Db, p: Principal, organizationId: string, cohortId: string | null | undefined, current?: RowOf<typeof trainees>
+): Promise<void> {
+  const changes = cohortId !== undefined && cohortId !== current?.cohortId
+  if (current === undefined || changes) await checkReferences(tx, p, { cohortId }, current === undefined)
+  if (current !== undefined && changes) await checkMayMove(tx, p, current)
+  if (changes) await checkPlacementServed(tx, { organizationId, cohortId }, '/cohortId')
 }
