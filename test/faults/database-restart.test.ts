@@ -33,7 +33,9 @@ t.test('stopping and starting the database under write load', async (t) => {
   t.ok(service.alive(), 'the process is still up')
   t.ok(outages.every((o) => Number.isFinite(o.ready)), 'ready again after each restart, without a restart of the service')
 
-  const during = load.record.answers.filter((a) => outages.some((o) => a.at > o.down + 100 && a.at < o.up))
+  // Sent after the stop and answered before the start: a request sent just before the start may
+  // wait for a connection until the database is back and then succeed, as it should.
+  const during = load.record.answers.filter((a) => outages.some((o) => a.at > o.down + 100 && a.at + a.ms < o.up))
   // The odd ones named, so that a failure says what was answered instead.
   const odd = during.filter((a) => !(a.status === 503 && a.code === 'database-unavailable')).slice(0, 5).map((a) => `${a.status} ${a.code ?? ''} after ${a.ms} ms`)
   t.ok(during.length > 0 && odd.length === 0,
