@@ -51,24 +51,17 @@ const scimRoutes: FastifyPluginAsyncTypebox<ScimOptions> = async (app, opts) => 
   const documentationUri = `${opts.publicBaseUrl}/docs`
   app.get('/ServiceProviderConfig', { schema: { hide: true, tags, operationId: 'scimServiceProviderConfig' } },
     async () => serviceProviderConfig(base, documentationUri))
-  app.get('/ResourceTypes', { schema: { hide: true, tags, operationId: 'scimListResourceTypes' } }, async () => {
-    const all = resourceTypes(base)
-    return listResponse(all, all.length, 1)
-  })
-  app.get('/ResourceTypes/:id', { schema: { hide: true, tags, operationId: 'scimGetResourceType', params: ScimIdParams } }, async (request) => {
-    const found = resourceTypes(base).find((r) => r.id === request.params.id)
-    if (!found) throw ERRORS.notFound('resource type', request.params.id)
-    return found
-  })
-  app.get('/Schemas', { schema: { hide: true, tags, operationId: 'scimListSchemas' } }, async () => {
-    const all = schemas(base)
-    return listResponse(all, all.length, 1)
-  })
-  app.get('/Schemas/:id', { schema: { hide: true, tags, operationId: 'scimGetSchema', params: ScimIdParams } }, async (request) => {
-    const found = schemas(base).find((s) => s.id === request.params.id)
-    if (!found) throw ERRORS.notFound('schema', request.params.id)
-    return found
-  })
+  // Both answer constants: built once, listed whole (no paging needed) or one by id.
+  const collection = (path: string, what: string, operation: string, all: Array<{ id: string }>) => {
+    app.get(path, { schema: { hide: true, tags, operationId: `scimList${operation}` } }, async () => listResponse(all, all.length, 1))
+    app.get(`${path}/:id`, { schema: { hide: true, tags, operationId: `scimGet${operation.replace(/s$/, '')}`, params: ScimIdParams } }, async (request) => {
+      const found = all.find((r) => r.id === request.params.id)
+      if (!found) throw ERRORS.notFound(what, request.params.id)
+      return found
+    })
+  }
+  collection('/ResourceTypes', 'resource type', 'ResourceTypes', resourceTypes(base))
+  collection('/Schemas', 'schema', 'Schemas', schemas(base))
   await app.register(usersRoutes, { publicBaseUrl: opts.publicBaseUrl })
 }
 
