@@ -18,7 +18,8 @@ const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> = {
   eligibility: () => import('./eligibility.ts'),
   'web-pages': () => import('./web-pages.ts'),
   overload: () => import('./overload.ts'),
-  'overload-render': () => import('./overload-render.ts')
+  'overload-render': () => import('./overload-render.ts'),
+  provisioning: () => import('./provisioning.ts')
 }
 
 const USAGE = `usage: npm run bench -- [--json] [--strict] [${Object.keys(BENCHMARKS).join(' | ')} ...]

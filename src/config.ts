@@ -69,7 +69,11 @@ export const ConfigSchema = Type.Object({
   /** Stored answers to Idempotency-Key POSTs are replayed for this long (at least the draft's 24 hours). */
   IDEMPOTENCY_RETENTION_HOURS: Type.Integer({ minimum: 24, maximum: 720, default: 24 }),
   /** Set, GET /metrics serves Prometheus metrics to callers that send it as a bearer token; unset, /metrics does not exist. */
-  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 }))
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+  /** Identity providers may be plain-http issuers. Only for tests against a local provider; never in production. */
+  OIDC_ALLOW_INSECURE_ISSUERS: Type.Boolean({ default: false }),
+  /** Clock difference allowed when checking an identity provider's ID token (iat, exp). */
+  OIDC_CLOCK_TOLERANCE_SECONDS: Type.Integer({ minimum: 0, maximum: 300, default: 30 })
 
 })
 

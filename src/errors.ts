@@ -153,9 +153,17 @@ export const CAUSES = {
   'scim-invalid-value': { status: 400, kind: 'validation', title: 'Invalid request', description: 'a SCIM resource or PATCH value missing a required attribute or of the wrong type (`scimType` invalidValue)' },
   'scim-invalid-path': { status: 400, kind: 'validation', title: 'Invalid request', description: 'a SCIM PATCH `path` that names no attribute of the resource (`scimType` invalidPath)' },
   'scim-no-target': { status: 400, kind: 'validation', title: 'Invalid request', description: 'a SCIM PATCH `path` filter that matches nothing to change (`scimType` noTarget)' },
-  'scim-mutability': { status: 400, kind: 'validation', title: 'Invalid request', description: 'a SCIM change of an attribute that cannot change (`id`, `meta`, a user\'s Rapport role) (`scimType` mutability)' },
+  'scim-mutability': { status: 400, kind: 'validation', title: 'Invalid request', description: 'a SCIM change of an attribute that cannot change (`id`, `meta`) (`scimType` mutability)' },
   'scim-user-name-taken': { status: 409, kind: 'conflict', title: 'Conflict', description: 'another SCIM user of the organization has this `userName` (case-insensitively) (`scimType` uniqueness)' },
-  'scim-email-taken': { status: 409, kind: 'conflict', title: 'Conflict', description: 'the work email of a SCIM user is already the sign-in email of another account (`scimType` uniqueness)' }
+  'scim-email-taken': { status: 409, kind: 'conflict', title: 'Conflict', description: 'the work email of a SCIM user is already the sign-in email of another account (`scimType` uniqueness)' },
+  'scim-group-name-taken': { status: 409, kind: 'conflict', title: 'Conflict', description: 'another SCIM group of the organization has this `displayName` (case-insensitively) (`scimType` uniqueness)' },
+  'scim-unknown-member': { status: 400, kind: 'validation', title: 'Invalid request', description: 'a SCIM group member whose `value` is not the id of a User of the organization; nothing is written (`scimType` invalidValue)' },
+  'group-mapping-one-of': { status: 400, kind: 'validation', title: 'Invalid request', description: 'a group mapping that names neither or both of `role` and `cohortId`; a group maps to one role or one cohort' },
+  // Single sign-on (PUT /v1/organizations/{id}/identity-provider).
+  'issuer-not-https': { status: 422, kind: 'unprocessable', title: 'Request cannot be applied', description: 'an identity provider `issuer` that is not an https URL' },
+  'issuer-unreachable': { status: 422, kind: 'unprocessable', title: 'Request cannot be applied', description: 'the issuer\'s discovery document (`/.well-known/openid-configuration`) could not be fetched; nothing was saved' },
+  'issuer-not-oidc': { status: 422, kind: 'unprocessable', title: 'Request cannot be applied', description: 'the issuer answers, but not with OpenID Provider metadata for that very issuer (wrong URL, or not an OpenID Connect issuer); nothing was saved' },
+  'email-domain-taken': { status: 409, kind: 'conflict', title: 'Conflict', description: 'another organization\'s identity provider already signs in this email domain; `errors` points at it' }
 } as const satisfies Record<string, Cause>
 
 export type CauseCode = keyof typeof CAUSES

@@ -26,9 +26,10 @@ t.test('SCIM discovery', async (t) => {
     t.equal(page.itemsPerPage <= config.filter.maxResults, true)
   })
 
-  await t.test('ResourceTypes and Schemas are ListResponses of what /Users serves', async (t) => {
+  await t.test('ResourceTypes and Schemas are ListResponses of what /Users and /Groups serve', async (t) => {
     const types = (await scim.get('ResourceTypes')).json()
-    t.match(types, { schemas: [LIST], totalResults: 1, startIndex: 1, itemsPerPage: 1 })
+    t.match(types, { schemas: [LIST], totalResults: 2, startIndex: 1, itemsPerPage: 2 })
+    t.match(types.Resources[1], { id: 'Group', endpoint: '/Groups', schema: 'urn:ietf:params:scim:schemas:core:2.0:Group', schemaExtensions: [] })
     t.match(types.Resources[0], {
       id: 'User', endpoint: '/Users', schema: 'urn:ietf:params:scim:schemas:core:2.0:User',
       schemaExtensions: [
@@ -44,7 +45,8 @@ t.test('SCIM discovery', async (t) => {
     t.same(schemas.Resources.map((s: { id: string }) => s.id), [
       'urn:ietf:params:scim:schemas:core:2.0:User',
       'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User',
-      'urn:ietf:params:scim:schemas:extension:rapport:2.0:User'
+      'urn:ietf:params:scim:schemas:extension:rapport:2.0:User',
+      'urn:ietf:params:scim:schemas:core:2.0:Group'
     ])
     const user = schemas.Resources[0]
     t.match(user.attributes.find((a: { name: string }) => a.name === 'userName'), { required: true, uniqueness: 'server', caseExact: false })

@@ -49,11 +49,19 @@ t.test('SCIM users', async (t) => {
     const found = await scim.get(okta.existsQuery)
     t.equal(found.json().totalResults, 1)
     t.same(found.json().Resources[0], user, 'the lookup finds it as created')
+    const page = (await scim.get(okta.specFirstUser)).json()
+    t.match(page, { totalResults: 1, startIndex: 1, itemsPerPage: 1 }, 'Okta\'s spec test: a page of one')
+    t.same(page.Resources.map((r: { id: string }) => r.id), [user.id])
+    for (const name of [user.userName, user.userName.toUpperCase()]) {
+      t.same((await scim.get(okta.specFilterByUserName(name))).json().Resources.map((r: { id: string }) => r.id), [user.id],
+        `Okta's spec test: filter=userName eq "${name}" (userName ignores case)`)
+    }
 
     const replaced = await scim.put(`Users/${user.id}`, { body: okta.update(user.id) })
     t.equal(replaced.statusCode, 200)
-    t.match(replaced.json(), { name: { givenName: 'Another', familyName: 'User' }, displayName: 'Another User', active: true })
+    t.match(replaced.json(), { name: { givenName: 'Another', familyName: 'User' }, active: true })
     t.notOk('externalId' in replaced.json(), 'a PUT replaces the whole resource: the externalId it left out is gone')
+    t.equal(replaced.json().displayName, 'Another User', 'displayName shows the person\'s name: given + family, as the PUT sends no displayName')
     t.equal((await db.select().from(trainees).where(eq(trainees.id, trainee!.id)))[0]!.name, 'Another User')
     t.equal((await accountOfTrainee(trainee!.id))!.name, 'Another User', 'the account keeps the person\'s name')
 
@@ -85,8 +93,7 @@ t.test('SCIM users', async (t) => {
       name: { formatted: 'givenName familyName', givenName: 'givenName', familyName: 'familyName' }, active: true,
       emails: [{ value: entra.create.emails[0]!.value, type: 'work' }]
     })
-    for (const url of [entra.queryByUserName, entra.queryByExternalId,
-      `/scim/v2/${q(`emails[type eq "work"].value eq "${entra.create.emails[0]!.value}"`)}`]) {
+    for (const url of [entra.queryByUserName, entra.queryByExternalId, entra.queryByWorkEmail(entra.create.emails[0]!.value)]) {
       const found = await scim.get(url)
       t.same(found.json().Resources.map((r: { id: string }) => r.id), [user.id], url)
     }
@@ -98,18 +105,25 @@ t.test('SCIM users', async (t) => {
   })
 
   await t.test('Entra: both PATCH styles, each op applied', async (t) => {
+    // The published values of each style's "replace multiple attributes" request (the compliant one sends no externalId).
+    const sent = {
+      legacy: { displayName: 'Pvlo', givenName: 'Gtfd', familyName: 'Pkqf', email: 'TestBcwqnm@test.microsoft.com', hrId: 'Eqpj', externalId: 'Eqpj' },
+      compliant: { displayName: 'Bjfe', givenName: 'Kkom', familyName: 'Unua', email: 'TestMhvaes@test.microsoft.com', hrId: 'Aklq', externalId: undefined }
+    }
     for (const style of ['legacy', 'compliant'] as const) {
+      const v = sent[style]
       const user = await create(scim, userBody())
       const patched = await scim.patch(`Users/${user.id}`, { body: entra[style].replaceMany })
       t.equal(patched.statusCode, 200, `${style}: replace many`)
       t.match(patched.json(), {
-        displayName: 'Pvlo', name: { givenName: 'Gtfd', familyName: 'Pkqf' }, externalId: 'Eqpj',
-        emails: [{ value: 'TestBcwqnm@test.microsoft.com', type: 'work' }], [ENTERPRISE]: { employeeNumber: 'Eqpj' }
+        displayName: v.displayName, name: { givenName: v.givenName, familyName: v.familyName },
+        emails: [{ value: v.email, type: 'work' }], [ENTERPRISE]: { employeeNumber: v.hrId }
       }, `${style}: dotted, URN-qualified and filtered keys`)
+      t.equal(patched.json().externalId, v.externalId, `${style}: externalId as sent (or absent)`)
       const row = await personOf(user.id)
-      t.match((await db.select().from(trainees).where(eq(trainees.id, row.traineeId!)))[0], { name: 'Pvlo', email: 'TestBcwqnm@test.microsoft.com', externalHrId: 'Eqpj' },
+      t.match((await db.select().from(trainees).where(eq(trainees.id, row.traineeId!)))[0], { name: v.displayName, email: v.email, externalHrId: v.hrId },
         `${style}: employeeNumber is the trainee's HR id`)
-      t.equal((await accountOfTrainee(row.traineeId!))!.email, 'TestBcwqnm@test.microsoft.com', `${style}: the sign-in email follows`)
+      t.equal((await accountOfTrainee(row.traineeId!))!.email, v.email, `${style}: the sign-in email follows`)
       t.equal((await scim.patch(`Users/${user.id}`, { body: entra[style].addAttribute })).statusCode, 200, `${style}: an attribute Rapport does not keep is ignored`)
       const off = await scim.patch(`Users/${user.id}`, { body: entra[style].disable })
       t.equal(off.json().active, false, `${style}: disable ("False" as a string too)`)

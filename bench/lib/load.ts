@@ -1,4 +1,4 @@
-import { fork } from 'node:child_process'
+import { runInChild } from './child-load.ts'
 import { fileURLToPath } from 'node:url'
 import type { LatencySummary } from './stats.ts'
 
@@ -79,31 +79,7 @@ const WORKER = fileURLToPath(new URL('./load-worker.ts', import.meta.url))
  * server under test (both still share the machine's CPUs, equally for every route measured).
  */
 export function runLoad(job: LoadJob, onMeasuring?: () => void): Promise<LoadResult> {
-  const origin = new URL(job.origin)
-  if (!['127.0.0.1', 'localhost', '[::1]'].includes(origin.hostname)) {
-    return Promise.reject(new Error(`refusing to send load to ${origin.host}: benchmarks only target this machine`))
-  }
-  return new Promise((resolve, reject) => {
-    const child = fork(WORKER, { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-    let settled = false
-    const finish = (fn: () => void) => {
-      if (settled) return
-      settled = true
-      clearTimeout(guard)
-      fn()
-    }
-    // autocannon stops by itself; this guard only catches a hung child (a settled run may wait up to a minute for its opening burst).
-    const limitSec = job.durationSec + (job.settleSec ? job.settleSec + 60 : 0) + 60
-    const guard = setTimeout(() => {
-      child.kill('SIGKILL')
-      finish(() => reject(new Error(`load generator did not finish within ${limitSec} s`)))
-    }, limitSec * 1000)
-    child.on('message', (message: { result?: LoadResult; error?: string; measuring?: true }) => {
-      if (message.measuring) return onMeasuring?.()
-      finish(() => message.result ? resolve(message.result) : reject(new Error(`load generator failed: ${message.error}`)))
-    })
-    child.once('error', (err) => finish(() => reject(err)))
-    child.once('exit', (code) => finish(() => reject(new Error(`load generator exited (${code}) without a result`))))
-    child.send(job)
-  })
+  // autocannon stops by itself; the limit only catches a hung child (a settled run may wait up to a minute for its opening burst).
+  const limitSec = job.durationSec + (job.settleSec ? job.settleSec + 60 : 0) + 60
+  return runInChild<LoadResult>(WORKER, job.origin, job, limitSec, (message) => { if (message.measuring) onMeasuring?.() })
 }

@@ -72,7 +72,11 @@ export async function lockForWrite<T extends ManagedTable>(
 export async function requireReference<T extends ManagedTable>(
   db: Db, table: T, id: string, scope: SQL | undefined, pointer: string, what: string
 ): Promise<RowOf<T>> {
-  const row = await findRow(db, table, id, scope)
+  return checkReference(await findRow(db, table, id, scope), id, pointer, what)
+}
+
+/** requireReference's verdict on a row the caller read itself, within the caller's scope (one statement doing several checks). */
+export function checkReference<R extends { active: boolean }>(row: R | undefined, id: string, pointer: string, what: string): R {
   if (!row) throw problem('reference-not-found', `The ${what} does not exist or is not visible to you.`, { errors: [{ pointer, detail: `no ${what} with id ${id}` }] })
   if (!row.active) throw problem('reference-deactivated', `The ${what} is deactivated.`, { errors: [{ pointer, detail: `${what} ${id} is deactivated` }] })
   return row

@@ -16,6 +16,8 @@ import progressReportRoutes from './reports/progress-report-routes.ts'
 import eligibilityRoutes from './eligibility/eligibility-routes.ts'
 import certificatesRoutes from './certificates/certificates-routes.ts'
 import importsRoutes from './imports/imports-routes.ts'
+import groupMappingsRoutes from './scim/group-mappings-routes.ts'
+import ssoRoutes from './sso/sso-routes.ts'
 
 /** Everything under /v1 needs an API key. */
 const v1: FastifyPluginAsyncTypebox<{ importMaxBytes: number }> = async (app, opts) => {
@@ -31,7 +33,7 @@ const v1: FastifyPluginAsyncTypebox<{ importMaxBytes: number }> = async (app, op
   for (const routes of [
     rubricsRoutes, organizationsRoutes, programsRoutes, cohortsRoutes, traineesRoutes,
     supervisorsRoutes, assignmentsRoutes, observationsRoutes, accountsRoutes, identityRoutes, auditRoutes, cohortReportRoutes,
-    feedbackReportRoutes, progressReportRoutes, eligibilityRoutes, certificatesRoutes
+    feedbackReportRoutes, progressReportRoutes, eligibilityRoutes, certificatesRoutes, ssoRoutes, groupMappingsRoutes
   ]) {
     await app.register(routes)
   }

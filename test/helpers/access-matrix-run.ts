@@ -15,6 +15,7 @@ export const NO_RATE_LIMITS = { RATE_LIMIT_PER_MINUTE: '1000000', RATE_LIMIT_ANO
 export const MATRIX_GROUPS = {
   structure: ['organizations', 'programs', 'people'],
   observations: ['observations', 'reports'],
+  credentials: ['integrations', 'certificates', 'eligibility'],
   rest: null
 } as const
 

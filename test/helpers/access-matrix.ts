@@ -10,6 +10,7 @@ import { OBSERVATION_STATES, type ROLES, type Side, type TenancyWorld } from './
  * reference the table does not know fails the test, so a new one cannot slip past it.
  */
 export type Kind = 'organization' | 'program' | 'cohort' | 'trainee' | 'supervisor' | 'assignment' | 'observation' | 'account' | 'apiKey' | 'certificate'
+  | 'scimGroup'
 const BY_NAME: Record<string, Kind> = {
   organizationId: 'organization', programId: 'program', programIds: 'program', cohortId: 'cohort', traineeId: 'trainee',
   supervisorId: 'supervisor', assignmentId: 'assignment', observationId: 'observation', accountId: 'account', certificateId: 'certificate',
@@ -18,7 +19,8 @@ const BY_NAME: Record<string, Kind> = {
 /** `{id}` takes its kind from the collection before it: /v1/cohorts/{id}. */
 const BY_COLLECTION: Record<string, Kind> = {
   organizations: 'organization', programs: 'program', cohorts: 'cohort', trainees: 'trainee', supervisors: 'supervisor',
-  assignments: 'assignment', observations: 'observation', accounts: 'account', 'api-keys': 'apiKey', certificates: 'certificate'
+  assignments: 'assignment', observations: 'observation', accounts: 'account', 'api-keys': 'apiKey', certificates: 'certificate',
+  'scim-groups': 'scimGroup'
 }
 /** Path parameters that name no tenant's object: the shared rubric, revision numbers, a public verification code. */
 const NOT_TENANT: Record<string, (w: TenancyWorld) => string> = {

@@ -38,12 +38,12 @@ export async function launchChromium(): Promise<Browser> {
  * The whole app listening on a loopback port, and one headless Chromium for the test file. A
  * missing browser fails the test: CI installs it, and a skipped end-to-end test proves nothing.
  */
-export async function startLiveApp(t: Test): Promise<LiveApp> {
+export async function startLiveApp(t: Test, env: Record<string, string> = {}): Promise<LiveApp> {
   const browser = await launchChromium()
   t.teardown(() => browser.close())
   const port = await freePort()
   const base = `http://127.0.0.1:${port}`
-  const built = await buildTestApp(t, { PUBLIC_BASE_URL: base })
+  const built = await buildTestApp(t, { PUBLIC_BASE_URL: base, ...env })
   await built.app.listen({ host: '127.0.0.1', port })
   return { ...built, base, admin: client(built.app, built.adminKey), browser }
 }

@@ -27,6 +27,7 @@ export function plainValue(s: JsonSchema, name: string): unknown {
 function plainString(s: JsonSchema, name: string): string {
   switch (s.format) {
     case 'email': return `matrix-${++serial}@example.org`
+    case 'hostname': return `matrix-${++serial}.example.org`
     case 'date': return '2025-06-02'
     // A moment in the future: the only timestamps clients send are expiries.
     case 'date-time': return new Date(Date.now() + 30 * 86_400_000).toISOString()

@@ -2,7 +2,7 @@ import type { Db } from '../../src/db/client.ts'
 import { coordinatorPrograms } from '../../src/db/schema/index.ts'
 import { assign, makeCohort, makeOrganization, makeProgram, makeSupervisor, makeTrainee } from './factories.ts'
 import {
-  accountFixture, addKey, certificateFor, linkProgram, makeEligible, observationIn,
+  accountFixture, addKey, certificateFor, identityProviderIn, linkProgram, makeEligible, observationIn, scimGroupIn,
   type ObservationState, type PersonRole, type ROLES, type Side, type TenancyWorld
 } from './tenancy-world.ts'
 
@@ -32,6 +32,7 @@ export function freshMaker(w: TenancyWorld) {
     organization: async (side: Side) => {
       const id = (await makeOrganization(db)).id
       await linkProgram(w, w.sides[side].program, id)
+      await identityProviderIn(db, id)
       return id
     },
     program: async (side: Side) => {
@@ -49,6 +50,7 @@ export function freshMaker(w: TenancyWorld) {
     },
     observation: (side: Side, state: ObservationState) => observationIn(w, side, state),
     certificate: async (side: Side) => (await certificateFor(w, side, await trainee(side))).id,
+    scimGroup: async (side: Side) => (await scimGroupIn(db, w.sides[side].organization)).id,
     account: async (side: Side, role: PersonRole) => {
       const s = w.sides[side]
       const scope = role === 'coordinator' ? { programIds: [s.program] }

@@ -2,7 +2,9 @@ import { eq } from 'drizzle-orm'
 import type { LightMyRequestResponse } from 'fastify'
 import type { App } from '../../src/app.ts'
 import type { Db } from '../../src/db/client.ts'
-import { accounts, apiKeys } from '../../src/db/schema/index.ts'
+import { accounts, apiKeys, identityProviders, scimGroups } from '../../src/db/schema/index.ts'
+import { secretsKeyFrom } from '../../src/lib/secrets-key.ts'
+import { SECRETS_KEY } from './app.ts'
 import { generateApiKey } from '../../src/modules/accounts/api-key.ts'
 import { hashPassword } from '../../src/modules/identity/passwords.ts'
 import type { Role } from '../../src/lib/request-context.ts'
@@ -35,6 +37,8 @@ export interface SideFixtures {
   observations: Record<ObservationState, string>
   certificate: string
   verificationCode: string
+  /** A SCIM group of the organization (no members), for /v1/scim-groups. */
+  scimGroup: string
   accounts: Record<PersonRole, AccountFixture>
   /** The trainee's and supervisor's names and emails, for text filters. */
   names: string[]
@@ -67,6 +71,21 @@ async function keyOf(db: Db, accountId: string): Promise<string> {
 }
 
 let passwordHash: Promise<string> | undefined
+
+/** An identity provider of the organization (stored as configured; never contacted), for /v1/organizations/{id}/identity-provider. */
+export async function identityProviderIn(db: Db, organizationId: string) {
+  await db.insert(identityProviders).values({
+    organizationId, displayName: 'Employer ID', issuer: 'https://idp.example.org', clientId: 'rapport',
+    clientSecret: secretsKeyFrom(Buffer.from(SECRETS_KEY, 'base64')).encrypt('fixture secret'), emailDomains: [`org-${organizationId}.example.org`]
+  })
+}
+
+let groupsMade = 0
+/** A SCIM group of the organization, as its identity provider would have pushed it. */
+export async function scimGroupIn(db: Db, organizationId: string) {
+  const [row] = await db.insert(scimGroups).values({ organizationId, displayName: `Group ${++groupsMade}` }).returning()
+  return row!
+}
 
 /**
  * An account with an email address and one key. Coordinators' and trainees' accounts also have a
@@ -142,7 +161,9 @@ async function buildSide(w: TenancyWorld, side: Side): Promise<void> {
   }
   const placeholder = { draft: '', submitted: '', acknowledged: '' }
   const names = [traineeRow.name, traineeRow.email, supervisorRow.name, supervisorRow.email]
-  w.sides[side] = { organization: org, program, cohort, trainee, supervisor, assignment, observations: placeholder, certificate: '', verificationCode: '', accounts, names }
+  const scimGroup = (await scimGroupIn(db, org)).id
+  await identityProviderIn(db, org)
+  w.sides[side] = { organization: org, program, cohort, trainee, supervisor, assignment, observations: placeholder, certificate: '', verificationCode: '', scimGroup, accounts, names }
   for (const state of OBSERVATION_STATES) w.sides[side].observations[state] = await observationIn(w, side, state)
   await makeEligible(w, side, trainee)
   const certificate = await certificateFor(w, side, trainee)
@@ -152,7 +173,7 @@ async function buildSide(w: TenancyWorld, side: Side): Promise<void> {
 
 /** Every id a side's fixtures hold (accounts and their keys included). */
 export function idsOf(s: SideFixtures): string[] {
-  return [s.organization, s.program, s.cohort, s.trainee, s.supervisor, s.assignment, s.certificate, ...Object.values(s.observations),
+  return [s.organization, s.program, s.cohort, s.trainee, s.supervisor, s.assignment, s.certificate, s.scimGroup, ...Object.values(s.observations),
     ...Object.values(s.accounts).flatMap((a) => [a.id, a.keyId])]
 }
 

@@ -1,6 +1,6 @@
 import { and, eq, exists, gte, inArray, isNull, lte, ne, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm'
 import {
-  accounts, assignments, certificates, cohorts, observations, organizations, programOrganizations, programs, scimUsers, supervisors, trainees
+  accounts, assignments, certificates, cohorts, observations, organizations, programOrganizations, programs, scimGroups, scimUsers, supervisors, trainees
 } from '../../db/schema/index.ts'
 import type { Principal } from '../../lib/request-context.ts'
 
@@ -157,6 +157,38 @@ export function scimUserScope(p: Principal): SQL {
   return p.role === 'integrator' && p.organizationId ? eq(scimUsers.organizationId, p.organizationId) : NOTHING
 }
 
+/** Condition on `scim_groups` under /scim/v2: the integrator's organization only. */
+export function scimGroupScope(p: Principal): SQL {
+  return p.role === 'integrator' && p.organizationId ? eq(scimGroups.organizationId, p.organizationId) : NOTHING
+}
+
+/**
+ * Condition on `scim_groups` under /v1 (their mapping): admins every group; integrators their
+ * organization's (to read); coordinators those of the organizations their programmes serve (to read,
+ * and to map to a cohort of their own programmes: see mayMapGroup). Others none.
+ */
+export function scimGroupMappingScope(p: Principal): SQL | undefined {
+  switch (p.role) {
+    case 'admin': return undefined
+    case 'coordinator': return servedBy(p.programIds, scimGroups.organizationId)
+    case 'integrator': return p.organizationId ? eq(scimGroups.organizationId, p.organizationId) : NOTHING
+    default: return NOTHING
+  }
+}
+
+/**
+ * What a caller may map a group it sees to: a role only as an admin (no group grants coordinator or
+ * admin, and a role decides what a person sees); a cohort as an admin, or as a coordinator of the
+ * cohort's programme (cohortScope, checked with the cohort as a reference), which must serve the
+ * group's organization. Returns the role that may act, when the caller may not.
+ */
+export function groupMappingRefusal(p: Principal, mapping: { role?: string | undefined }): string | undefined {
+  if (p.role === 'admin') return undefined
+  if (mapping.role !== undefined) return 'admin'
+  if (p.role === 'coordinator') return undefined
+  return 'admin or coordinator'
+}
+
 /** A supervisor their own assignments (past ones too); coordinators and integrators those of the trainees they see. */
 export function assignmentScope(p: Principal): SQL | undefined {
   switch (p.role) {
@@ -230,3 +262,9 @@ export const seesNarrative = (p: Principal): boolean => p.role !== 'integrator'
 /** Why a certificate was revoked is the issuers' business: admins and the coordinators of its program. */
 export const seesRevocationReason = (p: Principal, programId: string): boolean =>
   p.role === 'admin' || (p.role === 'coordinator' && p.programIds.includes(programId))
+
+/**
+ * Identity providers (single sign-on) decide who may become whom: admins only; for everyone else
+ * an organization's provider does not exist (404).
+ */
+export const managesIdentityProviders = (p: Principal): boolean => p.role === 'admin'

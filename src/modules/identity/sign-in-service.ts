@@ -8,6 +8,7 @@ import { accountUsable, createSession, endSession, type PendingStep } from './se
 import {
   addressKey, clearAttempts, clientAddress, countAttempt, emailKey, knownAddressKey, refundAttempt, RULES
 } from './throttle.ts'
+import { ssoRequiredFor } from '../sso/sso-required.ts'
 import { checkCode, confirmEnrolment, hasTwoFactor, type CodeResult } from './two-factor-service.ts'
 
 /**
@@ -19,7 +20,9 @@ import { checkCode, confirmEnrolment, hasTwoFactor, type CodeResult } from './tw
 export interface SignInAttempt { email: string; password: string; address: string }
 export interface Started { token: string; pending: PendingStep | null }
 export type Refused = { ok: false; reason: 'wrong' } | { ok: false; reason: 'wait'; seconds: number }
-export type SignInResult = ({ ok: true } & Started) | Refused
+/** The password was right, but the account's organization requires single sign-on. */
+export type SsoRequired = { ok: false; reason: 'sso-required'; provider: { id: string; displayName: string } }
+export type SignInResult = ({ ok: true } & Started) | Refused | SsoRequired
 
 /** The account behind an email when it signed in from this address before. */
 async function knownOwner(db: Db, email: string, address: string): Promise<string | undefined> {
@@ -44,6 +47,9 @@ export async function signIn(db: Db, policy: IdentityPolicy, attempt: SignInAtte
   if (!(await verifyPassword(attempt.password, account?.passwordHash ?? null)) || !account) return { ok: false, reason: 'wrong' }
   await clearAttempts(db, key)
   await refundAttempt(db, addressKey(address), RULES.address)
+  // Only after a right password, so the answer tells a guesser nothing about the account.
+  const sso = await ssoRequiredFor(db, account.id)
+  if (sso) return { ok: false, reason: 'sso-required', provider: sso }
   return { ok: true, ...await db.transaction((tx) => startSession(tx, policy, account, attempt.address, now, requestId)) }
 }
 
@@ -58,7 +64,7 @@ export async function startSession(tx: Db, policy: IdentityPolicy, account: { id
 }
 
 /** The session itself; the address becomes one of the account's usual ones. */
-async function finishSignIn(tx: Db, accountId: string, address: string, now: Date, requestId: string, changes?: Record<string, unknown>): Promise<string> {
+export async function finishSignIn(tx: Db, accountId: string, address: string, now: Date, requestId: string, changes?: Record<string, unknown>): Promise<string> {
   const session = await createSession(tx, accountId, now)
   await tx.insert(accountKnownAddresses).values({ accountId, address: clientAddress(address), lastSignInAt: now })
     .onConflictDoUpdate({ target: [accountKnownAddresses.accountId, accountKnownAddresses.address], set: { lastSignInAt: now } })

@@ -25,7 +25,20 @@ const USER_ATTRIBUTES: Attr[] = [
   attr('emails', { type: 'complex', multiValued: true, description: 'The work email: the person signs in with it.', subAttributes: [
     attr('value', { required: true }), attr('type', { description: 'Always work.' }), attr('primary', { type: 'boolean' })
   ] }),
-  attr('active', { type: 'boolean', description: 'False once deactivated (DELETE deactivates too); the person keeps their records.' })
+  attr('active', { type: 'boolean', description: 'False once deactivated (DELETE deactivates too); the person keeps their records.' }),
+  attr('groups', { type: 'complex', multiValued: true, mutability: 'readOnly', description: 'The groups the user is in; changed through the Groups.', subAttributes: [
+    attr('value', { mutability: 'readOnly', caseExact: true }), attr('$ref', { type: 'reference', mutability: 'readOnly', referenceTypes: ['Group'] }),
+    attr('display', { mutability: 'readOnly' }), attr('type', { mutability: 'readOnly', description: 'Always direct: groups hold no groups.' })
+  ] })
+]
+
+const GROUP_ATTRIBUTES: Attr[] = [
+  attr('displayName', { required: true, uniqueness: 'server', description: 'Unique within the organization, compared ignoring case.' }),
+  attr('members', { type: 'complex', multiValued: true, description: 'Users of the organization (no nested groups).', subAttributes: [
+    attr('value', { mutability: 'immutable', caseExact: true, description: 'The User\'s id.' }),
+    attr('$ref', { type: 'reference', mutability: 'immutable', referenceTypes: ['User'] }),
+    attr('display', { mutability: 'readOnly' }), attr('type', { mutability: 'immutable', description: 'User.' })
+  ] })
 ]
 
 const ENTERPRISE_ATTRIBUTES: Attr[] = [
@@ -37,7 +50,7 @@ const ENTERPRISE_ATTRIBUTES: Attr[] = [
 ]
 
 const RAPPORT_ATTRIBUTES: Attr[] = [
-  attr('role', { mutability: 'immutable', description: 'trainee or supervisor; when absent, the organization\'s provisioningRole.' }),
+  attr('role', { description: 'trainee or supervisor; when absent, the organization\'s provisioningRole (or a role-mapped group\'s). A change makes a new person record of that role (the old one is deactivated, its history kept).' }),
   attr('discipline', { description: 'Professional discipline, e.g. nursing, social work.' })
 ]
 
@@ -47,7 +60,8 @@ export function schemas(base: string) {
   return [
     schema(URN.user, 'User', 'A trainee or supervisor of the organization.', USER_ATTRIBUTES),
     schema(URN.enterprise, 'EnterpriseUser', 'Enterprise User', ENTERPRISE_ATTRIBUTES),
-    schema(URN.rapport, 'RapportUser', 'What Rapport needs that SCIM has no word for.', RAPPORT_ATTRIBUTES)
+    schema(URN.rapport, 'RapportUser', 'What Rapport needs that SCIM has no word for.', RAPPORT_ATTRIBUTES),
+    schema(URN.group, 'Group', 'A group of the organization\'s Users; mapped in Rapport to a role or a cohort.', GROUP_ATTRIBUTES)
   ]
 }
 
@@ -57,6 +71,10 @@ export function resourceTypes(base: string) {
     schema: URN.user,
     schemaExtensions: [{ schema: URN.enterprise, required: false }, { schema: URN.rapport, required: false }],
     meta: meta('ResourceType', `${base}/ResourceTypes/User`)
+  }, {
+    schemas: [URN.resourceType], id: 'Group', name: 'Group', endpoint: '/Groups', description: 'Groups of Users, mapped to a role or a cohort',
+    schema: URN.group, schemaExtensions: [],
+    meta: meta('ResourceType', `${base}/ResourceTypes/Group`)
   }]
 }
 

@@ -1,5 +1,6 @@
 import { problem } from '../../errors.ts'
 import { MAX_RESULTS, URN, type ScimResource } from './scim-schemas.ts'
+import { isObject, keyOf } from './scim-json.ts'
 
 /** RFC 7644 §3.4.2.4: 1-based startIndex (below 1 reads as 1), count cut to [0, MAX_RESULTS]; both lenient, as the RFC asks. */
 export function pageOf(q: { startIndex?: string | undefined; count?: string | undefined }): { startIndex: number; count: number } {
@@ -35,8 +36,6 @@ export function attributePath(name: string, extensions: readonly string[], core:
   return name.split('.')
 }
 
-const keyOf = (o: Record<string, unknown>, name: string) => Object.keys(o).find((k) => k.toLowerCase() === name.toLowerCase())
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 function pick(from: Record<string, unknown>, to: Record<string, unknown>, path: string[]): void {
   const [head, ...rest] = path

@@ -3,6 +3,7 @@ import { problem } from '../../errors.ts'
 import { parseFilter } from './scim-filter.ts'
 import { attributePath } from './scim-list.ts'
 import type { PatchOperation, ScimResource } from './scim-schemas.ts'
+import { isObject, keyOf as memberKey, type Json } from './scim-json.ts'
 
 /**
  * RFC 7644 §3.5.2 PATCH, applied to a copy of the resource's JSON. The caller maps the result back
@@ -12,9 +13,8 @@ import type { PatchOperation, ScimResource } from './scim-schemas.ts'
  */
 export interface PatchSchema { core: string; extensions: readonly string[] }
 
-type Json = Record<string, unknown>
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v)
-const keyOf = (o: Json, name: string) => Object.keys(o).find((k) => k.toLowerCase() === name.toLowerCase()) ?? name
+/** The member's spelling of `name`, else `name` itself (a member to create). */
+const keyOf = (o: Json, name: string): string => memberKey(o, name) ?? name
 const READ_ONLY = ['id', 'meta']
 
 interface Target { segments: string[]; valueFilter?: Filter; subAttribute?: string }

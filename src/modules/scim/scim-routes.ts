@@ -5,6 +5,7 @@ import { resourceTypes, schemas, serviceProviderConfig } from './discovery.ts'
 import { scimErrorHandler, scimErrorOfProblem, sendScimError } from './scim-errors.ts'
 import { listResponse } from './scim-list.ts'
 import { SCIM_CONTENT_TYPE, ScimIdParams } from './scim-schemas.ts'
+import groupsRoutes from './groups-routes.ts'
 import usersRoutes from './users-routes.ts'
 
 export interface ScimOptions { publicBaseUrl: string; bodyLimit: number }
@@ -63,6 +64,7 @@ const scimRoutes: FastifyPluginAsyncTypebox<ScimOptions> = async (app, opts) => 
   collection('/ResourceTypes', 'resource type', 'ResourceTypes', resourceTypes(base))
   collection('/Schemas', 'schema', 'Schemas', schemas(base))
   await app.register(usersRoutes, { publicBaseUrl: opts.publicBaseUrl })
+  await app.register(groupsRoutes, { publicBaseUrl: opts.publicBaseUrl })
 }
 
 export default scimRoutes

@@ -13,7 +13,11 @@ import type { PersonRole } from './user-mapping.ts'
  * invitation or single sign-on. Emails sign in, so one address is one account across Rapport.
  */
 export async function checkEmailFree(tx: Db, email: string, own?: { role: PersonRole; personId: string }): Promise<void> {
-  const holder = await accountWithEmail(tx, email)
+  refuseHeldEmail(email, await accountWithEmail(tx, email), own)
+}
+
+/** checkEmailFree's verdict on the account the caller looked up itself (one statement doing several checks). */
+export function refuseHeldEmail(email: string, holder: { traineeId: string | null; supervisorId: string | null } | undefined, own?: { role: PersonRole; personId: string }): void {
   if (!holder) return
   if (own && (own.role === 'trainee' ? holder.traineeId : holder.supervisorId) === own.personId) return
   throw problem('scim-email-taken', `The email ${email} already signs in to another Rapport account; each person signs in with their own address.`)

@@ -1,5 +1,6 @@
 import { problem } from '../../errors.ts'
 import { URN, type ScimResource } from './scim-schemas.ts'
+import { get, isObject, type Json } from './scim-json.ts'
 
 /**
  * A SCIM User (RFC 7643 §4.1 with the enterprise extension §4.3 and Rapport's) to and from a
@@ -38,13 +39,6 @@ export type UserState = Omit<UserView, 'id' | 'role' | 'active' | 'created' | 'l
 
 export const USER_EXTENSIONS = [URN.enterprise, URN.rapport] as const
 
-type Json = Record<string, unknown>
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v)
-const get = (o: unknown, name: string): unknown => {
-  if (!isObject(o)) return undefined
-  const key = Object.keys(o).find((k) => k.toLowerCase() === name.toLowerCase())
-  return key === undefined ? undefined : o[key]
-}
 
 /** Drops null, undefined and empty objects, so no response carries a null (RFC 7643 §2.5: unassigned is absent). */
 function compact(o: Json): Json {
@@ -61,7 +55,8 @@ function compact(o: Json): Json {
  * `displayName` shows the person's name (edited through /v1 too). For a PATCH it is only what the
  * identity provider sent, so that a changed name part renames a person whose name was derived from them.
  */
-export function toUserResource(u: UserView, baseUrl: string, o: { forPatch?: boolean } = {}): ScimResource {
+export function toUserResource(u: UserView, baseUrl: string, o: { forPatch?: boolean; groups?: Array<{ id: string; displayName: string }> } = {}): ScimResource {
+  const groups = (o.groups ?? []).map((g) => ({ value: g.id, display: g.displayName, type: 'direct', $ref: `${baseUrl}/scim/v2/Groups/${g.id}` }))
   return compact({
     schemas: [URN.user, URN.enterprise, URN.rapport],
     id: u.id,
@@ -71,6 +66,7 @@ export function toUserResource(u: UserView, baseUrl: string, o: { forPatch?: boo
     displayName: o.forPatch ? u.displayName : u.name,
     emails: [{ value: u.email, type: 'work', primary: true }],
     active: u.active,
+    ...(groups.length > 0 && !o.forPatch ? { groups } : {}),
     [URN.enterprise]: {
       employeeNumber: u.externalHrId,
       department: u.department,

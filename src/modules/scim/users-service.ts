@@ -1,18 +1,23 @@
 import { eq, sql } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import { recordAudit } from '../../db/audit.ts'
-import { organizations, scimUsers } from '../../db/schema/index.ts'
+import { scimUsers } from '../../db/schema/index.ts'
 import { ERRORS, problem } from '../../errors.ts'
+import { checkReference } from '../../lib/crud.ts'
 import { checkIfMatch } from '../../lib/etag.ts'
 import type { RequestContext } from '../../lib/request-context.ts'
 import { scimUserScope } from '../access/policy.ts'
-import { createSupervisor, setSupervisorActive, updateSupervisor } from '../supervisors/supervisors-service.ts'
-import { createTrainee, setTraineeActive, updateTrainee } from '../trainees/trainees-service.ts'
+import { setSupervisorActive, updateSupervisor } from '../supervisors/supervisors-service.ts'
+import { refuseHeldHrId } from '../trainees/hr-ids.ts'
+import { setTraineeActive, updateTrainee } from '../trainees/trainees-service.ts'
 import { whereOfFilter } from './scim-filter.ts'
 import { pageOf, sortOrderOf } from './scim-list.ts'
+import { groupsOfUsers } from './groups-repository.ts'
+import { switchRole } from './role-switch.ts'
 import { applyPatch } from './scim-patch.ts'
 import { URN, type ListQuery, type PatchOperation, type ScimResource } from './scim-schemas.ts'
-import { createAccountFor, reactivateAccountOf, syncAccount } from './user-accounts.ts'
+import { reactivateAccountOf, refuseHeldEmail, syncAccount } from './user-accounts.ts'
+import { createChecks, insertUser } from './user-insert.ts'
 import { toUserResource, USER_EXTENSIONS, userStateOf, type UserState } from './user-mapping.ts'
 import { findUser, listUsers, lockUser, toView, userAttributes, userNameTaken, versionOf, type UserRow } from './users-repository.ts'
 
@@ -31,7 +36,13 @@ async function getUserRow(db: Db, ctx: RequestContext, id: string): Promise<User
   return row
 }
 
-export const resourceOf = (row: UserRow, baseUrl: string): ScimResource => toUserResource(toView(row), baseUrl)
+export type UserGroups = Map<string, Array<{ id: string; displayName: string }>>
+
+/** `groups` (RFC 7643 §4.1.2, readOnly): the groups each user is in, read for a page at once. */
+export const groupsOf = (db: Db, rows: UserRow[]): Promise<UserGroups> => groupsOfUsers(db, rows.map((r) => r.id))
+
+export const resourceOf = (row: UserRow, baseUrl: string, groups?: UserGroups): ScimResource =>
+  toUserResource(toView(row), baseUrl, { groups: groups?.get(row.id) ?? [] })
 
 export function getUser(db: Db, ctx: RequestContext, id: string): Promise<UserRow> {
   return getUserRow(db, ctx, id)
@@ -50,7 +61,11 @@ export async function listUsersPage(db: Db, ctx: RequestContext, q: ListQuery) {
 }
 
 async function checkUserNameFree(tx: Db, ctx: RequestContext, userName: string, exceptId?: string) {
-  if (await userNameTaken(tx, organizationOf(ctx), userName, exceptId)) {
+  refuseTakenUserName(userName, await userNameTaken(tx, organizationOf(ctx), userName, exceptId))
+}
+
+function refuseTakenUserName(userName: string, taken: boolean) {
+  if (taken) {
     throw problem('scim-user-name-taken', `Another user of this organization already has userName "${userName}" (userNames are compared ignoring case).`)
   }
 }
@@ -60,24 +75,34 @@ const scimFields = (s: UserState) => ({
   displayName: s.displayName, department: s.department, managerId: s.managerId, managerDisplayName: s.managerDisplayName
 })
 
+/**
+ * The checks of createTrainee or createSupervisor, createAccountFor and the userName, in their
+ * order, on what one statement read; then one statement writes it all (user-insert.ts). A refused
+ * create writes nothing.
+ */
+async function provision(db: Db, ctx: RequestContext, state: UserState): Promise<UserRow> {
+  const organizationId = organizationOf(ctx)
+  const checks = await createChecks(db, organizationId, state)
+  refuseTakenUserName(state.userName, checks.userNameTaken)
+  const role = state.role ?? checks.provisioningRole ?? 'trainee'
+  checkReference(checks.provisioningRole === null ? undefined : { active: checks.organizationActive === true }, organizationId, '/organizationId', 'organization')
+  if (state.externalHrId !== null) {
+    await refuseHeldHrId(db, ctx.principal, { kind: role, externalHrId: state.externalHrId },
+      (role === 'trainee' ? checks.traineeHrHolder : checks.supervisorHrHolder) ?? undefined)
+  }
+  refuseHeldEmail(state.email, checks.emailHolder)
+  return insertUser(db, ctx, role, organizationId, state)
+}
+
 export function createUser(db: Db, ctx: RequestContext, resource: ScimResource): Promise<UserRow> {
   const state = userStateOf(resource)
+  // The insert is one atomic statement, so it needs no transaction of its own.
+  if (state.active !== false) return provision(db, ctx, state)
+  // Provisioned inactive (RFC 7643 `active: false`): the person exists but has no access.
   return db.transaction(async (tx) => {
-    const organizationId = organizationOf(ctx)
-    await checkUserNameFree(tx, ctx, state.userName)
-    const [org] = await tx.select({ role: organizations.provisioningRole }).from(organizations).where(eq(organizations.id, organizationId))
-    const role = state.role ?? org?.role ?? 'trainee'
-    const person = { organizationId, name: state.name, email: state.email, discipline: state.discipline }
-    const personId = role === 'trainee'
-      ? (await createTrainee(tx, ctx, { ...person, externalHrId: state.externalHrId })).id
-      : (await createSupervisor(tx, ctx, { ...person, externalHrId: state.externalHrId })).id
-    await createAccountFor(tx, ctx, role, personId, state.name, state.email)
-    const values = { organizationId, ...scimFields(state), ...(role === 'trainee' ? { traineeId: personId } : { supervisorId: personId }) }
-    const [row] = await tx.insert(scimUsers).values(values).returning({ id: scimUsers.id })
-    await recordAudit(tx, ctx, { action: `${OBJECT}.create`, objectType: OBJECT, objectId: row!.id, changes: values })
-    // Provisioned inactive (RFC 7643 `active: false`): the person exists but has no access.
-    if (state.active === false) await setActive(tx, ctx, role, personId, false)
-    return getUserRow(tx, ctx, row!.id)
+    const row = await provision(tx, ctx, state)
+    await setActive(tx, ctx, row.role, (row.traineeId ?? row.supervisorId)!, false)
+    return getUserRow(tx, ctx, row.id)
   })
 }
 
@@ -97,8 +122,11 @@ async function lockCurrent(tx: Db, ctx: RequestContext, id: string, ifMatch: str
 
 /** Makes the user what `state` says; `active` undefined leaves it as it is (a PUT without `active`). */
 async function applyState(tx: Db, ctx: RequestContext, current: UserRow, state: UserState): Promise<UserRow> {
+
+  // An explicit role in the request wins over what the user's groups give (role-switch.ts).
   if (state.role !== undefined && state.role !== current.role) {
-    throw problem('scim-mutability', `The user is a ${current.role}; the Rapport role does not change through SCIM (deactivate and provision anew).`)
+    await switchRole(tx, ctx, current.id, state.role, { by: 'scim_user', id: current.id })
+    current = await getUserRow(tx, ctx, current.id)
   }
   if (state.userName.toLowerCase() !== current.userName.toLowerCase()) await checkUserNameFree(tx, ctx, state.userName, current.id)
   const personId = (current.traineeId ?? current.supervisorId)!

@@ -36,7 +36,11 @@ export async function checkExternalHrIdFree(tx: Db, p: Principal, o: {
   kind: PersonKind; organizationId: string; externalHrId: string | null | undefined; exceptId?: string
 }): Promise<void> {
   if (o.externalHrId == null) return
-  const holder = await externalHrIdHolder(tx, o.kind, o.organizationId, o.externalHrId, o.exceptId)
+  await refuseHeldHrId(tx, p, { ...o, externalHrId: o.externalHrId }, await externalHrIdHolder(tx, o.kind, o.organizationId, o.externalHrId, o.exceptId))
+}
+
+/** checkExternalHrIdFree's verdict on the holder the caller looked up itself (one statement doing several checks). */
+export async function refuseHeldHrId(tx: Db, p: Principal, o: { kind: PersonKind; externalHrId: string }, holder: string | undefined): Promise<void> {
   if (holder === undefined) return
   const { table, scope, url } = PEOPLE[o.kind]
   const existing = await visibleExisting(tx, table, holder, scope(p), url)

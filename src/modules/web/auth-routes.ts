@@ -6,6 +6,7 @@ import { csrfField, notice, page } from './layout.ts'
 import { acceptLink, findLink, type LinkPurpose } from '../identity/links-service.ts'
 import { endSession, SESSION_COOKIE } from '../identity/sessions.ts'
 import { signIn, type Started } from '../identity/sign-in-service.ts'
+import { ssoRequiredFor } from '../sso/sso-required.ts'
 import { NEW_PASSWORD_HINT, passwordField, waitMessage } from './identity-views.ts'
 import { pageContext, PRE_SESSION_COOKIE, sendPage, type WebOptions } from './web-plugin.ts'
 
@@ -42,12 +43,13 @@ export function authRoutes(app: FastifyInstance, o: WebOptions): void {
     return token
   }
 
-  const signInPage = (request: FastifyRequest, reply: FastifyReply, o: { email?: string; next?: string; error?: string; status?: number }) => {
+  const signInPage = (request: FastifyRequest, reply: FastifyReply, o: { email?: string; next?: string; error?: string; status?: number; sso?: { id: string; displayName: string } }) => {
     preSessionToken(request, reply)
     const ctx = pageContext(request)
     const invalid = html` aria-invalid="true" aria-describedby="signin-error"`
     return sendPage(reply, page(ctx, 'Sign in', html`
       ${o.error ? notice('error', o.error, 'signin-error') : ''}
+      ${o.sso ? html`<p><a class="button" href="/sign-in/sso/${o.sso.id}?next=${encodeURIComponent(o.next ?? '/')}">Sign in with ${o.sso.displayName}</a></p>` : ''}
       <form method="post" action="/sign-in" novalidate>
         ${csrfField(ctx)}
         <input type="hidden" name="next" value="${o.next ?? '/'}">
@@ -57,6 +59,7 @@ export function authRoutes(app: FastifyInstance, o: WebOptions): void {
           <input id="password" name="password" type="password" autocomplete="current-password" required${o.error ? invalid : ''}></div>
         <div class="actions"><button type="submit">Sign in</button></div>
       </form>
+      <p><a href="/sign-in/sso?next=${encodeURIComponent(o.next ?? '/')}">Sign in with your organization (single sign-on)</a></p>
       <p class="muted">No password yet? Your coordinator sends you a link to set one. Forgotten it? An administrator can send you a link to choose a new one.</p>`), o.status)
   }
 
@@ -73,6 +76,10 @@ export function authRoutes(app: FastifyInstance, o: WebOptions): void {
     const body = request.body as { email: string; password: string; next?: string }
     const next = localPath(body.next)
     const result = await signIn(app.db, app.identity, { email: body.email, password: body.password, address: request.ip }, new Date(), request.id)
+    if (!result.ok && result.reason === 'sso-required') {
+      const error = `Your organization signs you in with ${result.provider.displayName}, not with a password here.`
+      return signInPage(request, reply, { email: body.email, next, error, status: 403, sso: result.provider })
+    }
     if (!result.ok) {
       const error = result.reason === 'wait' ? waitMessage(result.seconds) : 'That email and password do not match an account. Check both and try again.'
       if (result.reason === 'wait') void reply.header('retry-after', String(result.seconds))
@@ -100,6 +107,15 @@ export function authRoutes(app: FastifyInstance, o: WebOptions): void {
       </form>`), status)
   }
 
+  /** A person whose organization requires single sign-on needs no password: the link says so. */
+  const ssoInstead = async (request: FastifyRequest, reply: FastifyReply, accountId: string, status: number) => {
+    const sso = await ssoRequiredFor(app.db, accountId)
+    if (!sso) return undefined
+    return sendPage(reply, page(pageContext(request), 'Sign in with your organization', html`
+      <p>Your organization signs you in with <strong>${sso.displayName}</strong> (single sign-on): you do not need a Rapport password.</p>
+      <p><a class="button" href="/sign-in/sso/${sso.id}">Sign in with ${sso.displayName}</a></p>`), status)
+  }
+
   const expired = (request: FastifyRequest, reply: FastifyReply) => sendPage(reply, page(pageContext(request), 'Link no longer valid', html`
     <p>This link has expired or was already used. Ask your coordinator (or an administrator) for a new one.</p>`), 410)
 
@@ -108,7 +124,8 @@ export function authRoutes(app: FastifyInstance, o: WebOptions): void {
     const params = Type.Object({ token: Type.String({ maxLength: 100 }) })
     app.get(link.path, { schema: { hide: true, params } }, async (request, reply) => {
       const found = await findLink(app.db, link.purpose, (request.params as { token: string }).token, new Date())
-      return found ? passwordPage(request, reply, link, found) : expired(request, reply)
+      if (!found) return expired(request, reply)
+      return (await ssoInstead(request, reply, found.accountId, 200)) ?? passwordPage(request, reply, link, found)
     })
 
     app.post(link.path, { schema: { hide: true, params, body: PasswordBody } }, async (request, reply) => {
@@ -116,6 +133,8 @@ export function authRoutes(app: FastifyInstance, o: WebOptions): void {
       const body = request.body as { password: string; confirm: string }
       const found = await findLink(app.db, link.purpose, token, new Date())
       if (!found) return expired(request, reply)
+      const sso = await ssoInstead(request, reply, found.accountId, 403)
+      if (sso) return sso
       const result = await acceptLink(app.db, app.identity, link.purpose, token, { ...body, address: request.ip }, new Date(), request.id)
       if (!result.ok) {
         if (result.field === 'token') return expired(request, reply)

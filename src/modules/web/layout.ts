@@ -23,7 +23,7 @@ export function csrfField(ctx: PageContext): SafeHtml {
   return html`<input type="hidden" name="_csrf" value="${ctx.csrfToken ?? ''}">`
 }
 
-export function page(ctx: PageContext, title: string, body: SafeHtml, o: { script?: boolean } = {}): string {
+export function page(ctx: PageContext, title: string, body: SafeHtml, o: { script?: boolean; refreshTo?: string } = {}): string {
   const nav = ctx.principal ? NAV[ctx.principal.role] ?? [] : []
   return html`<!doctype html>
 <html lang="en">
@@ -33,6 +33,7 @@ export function page(ctx: PageContext, title: string, body: SafeHtml, o: { scrip
 <title>${title} · Rapport</title>
 <link rel="stylesheet" href="/assets/app.css">
 ${o.script ? html`<script src="/assets/app.js" defer></script>` : ''}
+${o.refreshTo ? html`<meta http-equiv="refresh" content="0; url=${o.refreshTo}">` : ''}
 </head>
 <body>
 <a class="skip" href="#main">Skip to content</a>

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { authRoutes } from './auth-routes.ts'
+import { ssoPages } from './sso-pages.ts'
 import { signInCodeRoutes } from './sign-in-code-routes.ts'
 import { accountRoutes } from './account-routes.ts'
 import { supervisorRoutes } from './supervisor-routes.ts'
@@ -13,6 +14,7 @@ import { webScope, type WebOptions } from './web-plugin.ts'
 export default async function webRoutes(app: FastifyInstance, o: WebOptions): Promise<void> {
   await webScope(app, o)
   authRoutes(app, o)
+  ssoPages(app, o)
   signInCodeRoutes(app, o)
   accountRoutes(app)
   supervisorRoutes(app)
