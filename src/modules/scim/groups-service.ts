@@ -11,8 +11,7 @@ import { groupStateOf, toGroupResource, type GroupState } from './group-mapping.
 import {
   displayNameTaken, findGroup, groupAttributes, groupVersionOf, listGroups, membersOf, usersOfOrganization, type GroupRow, type MemberRow
 } from './groups-repository.ts'
-import { whereOfFilter } from './scim-filter.ts'
-import { pageOf, sortOrderOf } from './scim-list.ts'
+import { listPlan } from './scim-list.ts'
 import { applyPatch } from './scim-patch.ts'
 import { URN, type ListQuery, type PatchOperation, type ScimResource } from './scim-schemas.ts'
 
@@ -39,14 +38,8 @@ export async function getGroup(db: Db, ctx: RequestContext, id: string, o: { mem
 
 /** `members` false when excludedAttributes names them (Entra asks so): no member is read. */
 export async function listGroupsPage(db: Db, ctx: RequestContext, q: ListQuery, o: { members: boolean }) {
-  const { startIndex, count } = pageOf(q)
-  let sortBy
-  if (q.sortBy !== undefined) {
-    sortBy = groupAttributes(q.sortBy.toLowerCase())?.sql
-    if (!sortBy) throw problem('scim-invalid-value', `Sorting by "${q.sortBy}" is not supported.`)
-  }
-  const where = sql`${scimGroupScope(ctx.principal)} and ${whereOfFilter(q.filter, groupAttributes) ?? sql`true`}`
-  const { rows, total } = await listGroups(db, { where, sortBy, descending: sortOrderOf(q.sortOrder) === 'desc', offset: startIndex - 1, limit: count })
+  const { startIndex, ...plan } = listPlan(q, groupAttributes, scimGroupScope(ctx.principal))
+  const { rows, total } = await listGroups(db, plan)
   const members = o.members ? await membersOf(db, rows.map((r) => r.id)) : []
   return { groups: rows.map((group) => ({ group, members: members.filter((m) => m.groupId === group.id) })), total, startIndex }
 }

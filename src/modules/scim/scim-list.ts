@@ -1,5 +1,7 @@
+import { sql, type SQL } from 'drizzle-orm'
 import { problem } from '../../errors.ts'
-import { MAX_RESULTS, URN, type ScimResource } from './scim-schemas.ts'
+import { whereOfFilter, type AttributeResolver } from './scim-filter.ts'
+import { MAX_RESULTS, URN, type ListQuery, type ScimResource } from './scim-schemas.ts'
 import { isObject, keyOf } from './scim-json.ts'
 
 /** RFC 7644 §3.4.2.4: 1-based startIndex (below 1 reads as 1), count cut to [0, MAX_RESULTS]; both lenient, as the RFC asks. */
@@ -17,6 +19,21 @@ export function sortOrderOf(s: string | undefined): 'asc' | 'desc' {
   if (s === undefined || s.toLowerCase() === 'ascending') return 'asc'
   if (s.toLowerCase() === 'descending') return 'desc'
   throw problem('scim-invalid-value', `sortOrder is "ascending" or "descending", not "${s}".`)
+}
+
+/**
+ * What a list query (RFC 7644 §3.4.2) asks of any resource type, as SQL: the caller's scope and the
+ * filter, the sort column (a sortBy the type cannot sort by is a 400 invalidValue), the page.
+ */
+export function listPlan(q: ListQuery, attributes: AttributeResolver, scope: SQL) {
+  const { startIndex, count } = pageOf(q)
+  let sortBy: SQL | undefined
+  if (q.sortBy !== undefined) {
+    sortBy = attributes(q.sortBy.toLowerCase())?.sql
+    if (!sortBy) throw problem('scim-invalid-value', `Sorting by "${q.sortBy}" is not supported.`)
+  }
+  const where = sql`${scope} and ${whereOfFilter(q.filter, attributes) ?? sql`true`}`
+  return { startIndex, where, sortBy, descending: sortOrderOf(q.sortOrder) === 'desc', offset: startIndex - 1, limit: count }
 }
 
 export function listResponse(resources: ScimResource[], totalResults: number, startIndex: number) {

@@ -10,8 +10,7 @@ import { scimUserScope } from '../access/policy.ts'
 import { setSupervisorActive, updateSupervisor } from '../supervisors/supervisors-service.ts'
 import { refuseHeldHrId } from '../trainees/hr-ids.ts'
 import { setTraineeActive, updateTrainee } from '../trainees/trainees-service.ts'
-import { whereOfFilter } from './scim-filter.ts'
-import { pageOf, sortOrderOf } from './scim-list.ts'
+import { listPlan } from './scim-list.ts'
 import { groupsOfUsers } from './groups-repository.ts'
 import { switchRole } from './role-switch.ts'
 import { applyPatch } from './scim-patch.ts'
@@ -49,14 +48,8 @@ export function getUser(db: Db, ctx: RequestContext, id: string): Promise<UserRo
 }
 
 export async function listUsersPage(db: Db, ctx: RequestContext, q: ListQuery) {
-  const { startIndex, count } = pageOf(q)
-  let sortBy
-  if (q.sortBy !== undefined) {
-    sortBy = userAttributes(q.sortBy.toLowerCase())?.sql
-    if (!sortBy) throw problem('scim-invalid-value', `Sorting by "${q.sortBy}" is not supported.`)
-  }
-  const where = sql`${scimUserScope(ctx.principal)} and ${whereOfFilter(q.filter, userAttributes) ?? sql`true`}`
-  const { rows, total } = await listUsers(db, { where, sortBy, descending: sortOrderOf(q.sortOrder) === 'desc', offset: startIndex - 1, limit: count })
+  const { startIndex, ...plan } = listPlan(q, userAttributes, scimUserScope(ctx.principal))
+  const { rows, total } = await listUsers(db, plan)
   return { rows, total, startIndex }
 }
 
