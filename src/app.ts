@@ -18,6 +18,11 @@ import idempotencyPlugin from './plugins/idempotency.ts'
 import renderPoolPlugin from './plugins/render-pool.ts'
 import issuerPlugin from './plugins/issuer.ts'
 import identityPlugin from './plugins/identity.ts'
+import backgroundPlugin from './plugins/background.ts'
+import eventsPlugin from './events/events-plugin.ts'
+import webhooksPlugin from './modules/webhooks/webhooks-plugin.ts'
+import mailPlugin from './mail/mail-plugin.ts'
+import schedulesPlugin from './schedules/schedules-plugin.ts'
 import publicRoutes from './modules/certificates/public-routes.ts'
 import { createValidatorCompiler, refuseUnstorableText } from './plugins/validation.ts'
 import healthRoutes from './modules/health/health-routes.ts'
@@ -89,6 +94,12 @@ export async function buildApp({ config, database, logger }: AppOptions): Promis
   await app.register(renderPoolPlugin, config)
   await app.register(issuerPlugin, config)
   await app.register(identityPlugin, config)
+  // Background work: the event relay, webhook and mail delivery, schedules (DISPATCHER_ENABLED).
+  await app.register(backgroundPlugin, config)
+  await app.register(eventsPlugin, config)
+  await app.register(webhooksPlugin, config)
+  await app.register(mailPlugin, config)
+  await app.register(schedulesPlugin, config)
   await app.register(healthRoutes)
   await app.register(metricsRoute, { token: config.METRICS_TOKEN })
   await app.register(publicRoutes)

@@ -25,7 +25,7 @@ export const ConfigSchema = Type.Object({
   PUBLIC_BASE_URL: Type.String({ default: 'http://localhost:3000' }),
   /** Ed25519 private key that signs certificate credentials: PKCS#8 PEM or a JWK (JSON with d and x). Unset: one is kept in DATA_DIR. */
   CREDENTIAL_SIGNING_KEY: Type.Optional(Type.String({ minLength: 1 })),
-  /** 32 bytes (base64 or hex) that encrypt stored secrets such as TOTP secrets. Unset: one is kept in DATA_DIR. */
+  /** 32 bytes (base64 or hex) that encrypt stored secrets: TOTP secrets, identity providers' client secrets, webhook signing secrets. Unset: one is kept in DATA_DIR. */
   SECRETS_KEY: Type.Optional(Type.String({ minLength: 1 })),
   /** Coordinators, like admins, must set up two-factor sign-in before they reach any page. */
   REQUIRE_TOTP_FOR_COORDINATORS: Type.Boolean({ default: false }),
@@ -73,7 +73,23 @@ export const ConfigSchema = Type.Object({
   /** Identity providers may be plain-http issuers. Only for tests against a local provider; never in production. */
   OIDC_ALLOW_INSECURE_ISSUERS: Type.Boolean({ default: false }),
   /** Clock difference allowed when checking an identity provider's ID token (iat, exp). */
-  OIDC_CLOCK_TOLERANCE_SECONDS: Type.Integer({ minimum: 0, maximum: 300, default: 30 })
+  OIDC_CLOCK_TOLERANCE_SECONDS: Type.Integer({ minimum: 0, maximum: 300, default: 30 }),
+  /** SMTP server mail is sent through (smtp:// or smtps://, user and password in the URL). Unset: messages are kept in the database and shown at /admin/mail. */
+  SMTP_URL: Type.Optional(Type.String({ minLength: 1 })),
+  /** The From of every message. Unset: `Rapport <no-reply@{PUBLIC_BASE_URL's host}>`. */
+  MAIL_FROM: Type.Optional(Type.String({ minLength: 3 })),
+  /** Webhook endpoints may be plain http and private or loopback addresses. For tests and local development only. */
+  WEBHOOK_ALLOW_PRIVATE: Type.Boolean({ default: false }),
+  /** Webhook deliveries each instance sends at once at most. */
+  WEBHOOK_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 256, default: 8 }),
+  /** Days the event feed (GET /v1/events) and delivery records are kept; at least 30. */
+  EVENTS_RETENTION_DAYS: Type.Integer({ minimum: 30, maximum: 3650, default: 30 }),
+  /** How often the relay numbers committed events for the feed (sooner after this instance's own commits). */
+  EVENTS_RELAY_INTERVAL_MS: Type.Integer({ minimum: 10, maximum: 60_000, default: 100 }),
+  /** This instance runs the background work: the event relay, webhook and mail delivery, schedules. False for API-only instances. */
+  DISPATCHER_ENABLED: Type.Boolean({ default: true }),
+  /** The hour of each organization's local day from which its daily jobs (reminders, eligibility as time passes) run. */
+  SCHEDULE_LOCAL_HOUR: Type.Integer({ minimum: 0, maximum: 23, default: 6 })
 
 })
 

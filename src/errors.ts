@@ -163,7 +163,19 @@ export const CAUSES = {
   'issuer-not-https': { status: 422, kind: 'unprocessable', title: 'Request cannot be applied', description: 'an identity provider `issuer` that is not an https URL' },
   'issuer-unreachable': { status: 422, kind: 'unprocessable', title: 'Request cannot be applied', description: 'the issuer\'s discovery document (`/.well-known/openid-configuration`) could not be fetched; nothing was saved' },
   'issuer-not-oidc': { status: 422, kind: 'unprocessable', title: 'Request cannot be applied', description: 'the issuer answers, but not with OpenID Provider metadata for that very issuer (wrong URL, or not an OpenID Connect issuer); nothing was saved' },
-  'email-domain-taken': { status: 409, kind: 'conflict', title: 'Conflict', description: 'another organization\'s identity provider already signs in this email domain; `errors` points at it' }
+  'email-domain-taken': { status: 409, kind: 'conflict', title: 'Conflict', description: 'another organization\'s identity provider already signs in this email domain; `errors` points at it' },
+  // Events (GET /v1/events) and webhooks (/v1/webhook-endpoints, /v1/webhook-deliveries).
+  'cursor-invalid': { status: 400, kind: 'validation', title: 'Invalid request', description: 'an events `after` cursor that is not one this service handed out; `errors` points at `/query/after`' },
+  'cursor-expired': { status: 410, kind: 'gone', title: 'Gone', description: 'an events cursor older than the feed keeps (`EVENTS_RETENTION_DAYS`); start again without `after` and reconcile' },
+  'event-type-unknown': { status: 400, kind: 'validation', title: 'Invalid request', description: 'an event type that is not in the catalog (`types` filter, an endpoint\'s `eventTypes`); `errors` points at it' },
+  'webhook-url-not-allowed': { status: 422, kind: 'unprocessable', title: 'Request cannot be applied', description: 'a webhook URL that is not https, carries a user or password, or names a private, loopback or link-local address (allowed only with `WEBHOOK_ALLOW_PRIVATE`)' },
+  'webhook-endpoint-inactive': { status: 409, kind: 'conflict', title: 'Conflict', description: 'retrying, replaying or rotating the secret of a deactivated endpoint; reactivate it first' },
+  'webhook-endpoint-active': { status: 409, kind: 'conflict', title: 'Conflict', description: 'reactivating an endpoint that is active' },
+  'webhook-delivery-in-flight': { status: 409, kind: 'conflict', title: 'Conflict', description: 'retrying a delivery that is being sent now; wait for its attempt to finish', retryAfter: 15 },
+  'replay-range-invalid': { status: 422, kind: 'unprocessable', title: 'Request cannot be applied', description: 'a replay whose `to` is not after `from`, or that reaches past what the feed keeps' },
+  'replay-too-large': { status: 422, kind: 'unprocessable', title: 'Request cannot be applied', description: 'a replay of more events than one request may queue (10,000); replay a shorter range' },
+  // Organizations' settings.
+  'time-zone-unknown': { status: 422, kind: 'unprocessable', title: 'Request cannot be applied', description: 'a `timeZone` that is not an IANA time zone name known to both the service and the database (e.g. `Europe/London`, `UTC`)' }
 } as const satisfies Record<string, Cause>
 
 export type CauseCode = keyof typeof CAUSES

@@ -81,7 +81,7 @@ async function privileges(su: pg.Client, role: string): Promise<Record<string, s
 }
 
 const APPEND_ONLY = ['audit_events', 'eligibility_rule_sets', 'observation_revisions']
-const NEVER_DELETED = ['certificates', 'rubric_versions']
+const NEVER_DELETED = ['certificates', 'rubric_versions', 'webhook_endpoints']
 const expectedPrivileges = (tables: string[]) => Object.fromEntries(tables.map((name) => [name,
   APPEND_ONLY.includes(name) ? 'SELECT,INSERT' : NEVER_DELETED.includes(name) ? 'SELECT,INSERT,UPDATE' : 'SELECT,INSERT,UPDATE,DELETE']))
 

@@ -20,7 +20,7 @@ const SCHEMA = 'public'
  * Tables the service updates but never deletes from: a rubric draft is edited and published, a
  * certificate revoked; their triggers refuse every other change.
  */
-const NEVER_DELETED = ['rubric_versions', 'certificates']
+const NEVER_DELETED = ['rubric_versions', 'certificates', 'webhook_endpoints']
 
 /** A setup the grants cannot be made in; the message says what to change. */
 export class DatabaseRolesError extends Error {}

@@ -18,6 +18,8 @@ import certificatesRoutes from './certificates/certificates-routes.ts'
 import importsRoutes from './imports/imports-routes.ts'
 import groupMappingsRoutes from './scim/group-mappings-routes.ts'
 import ssoRoutes from './sso/sso-routes.ts'
+import eventsRoutes from './events/events-routes.ts'
+import webhooksRoutes from './webhooks/webhooks-routes.ts'
 
 /** Everything under /v1 needs an API key. */
 const v1: FastifyPluginAsyncTypebox<{ importMaxBytes: number }> = async (app, opts) => {
@@ -33,7 +35,8 @@ const v1: FastifyPluginAsyncTypebox<{ importMaxBytes: number }> = async (app, op
   for (const routes of [
     rubricsRoutes, organizationsRoutes, programsRoutes, cohortsRoutes, traineesRoutes,
     supervisorsRoutes, assignmentsRoutes, observationsRoutes, accountsRoutes, identityRoutes, auditRoutes, cohortReportRoutes,
-    feedbackReportRoutes, progressReportRoutes, eligibilityRoutes, certificatesRoutes, ssoRoutes, groupMappingsRoutes
+    feedbackReportRoutes, progressReportRoutes, eligibilityRoutes, certificatesRoutes, ssoRoutes, groupMappingsRoutes,
+    eventsRoutes, webhooksRoutes
   ]) {
     await app.register(routes)
   }

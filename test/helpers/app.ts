@@ -26,12 +26,14 @@ export interface TestApp {
 
 /** Builds the whole app on a fresh database for one test file; closed and dropped in teardown. */
 export async function buildTestApp(t: Test, env: Record<string, string> = {}): Promise<TestApp> {
-  // Rate limits and load shedding out of the way (one key sends a whole file's requests within a
+  // Rate limits, load shedding and background work out of the way (one key sends a whole file's requests within a
   // minute; a loaded CI machine delays the event loop) unless a test sets them.
   const config = loadConfig({
     LOG_LEVEL: 'silent', LOAD_RUBRICS_ON_START: 'false', ADMIN_API_KEY: ADMIN_KEY, CREDENTIAL_SIGNING_KEY: SIGNING_KEY_PEM, SECRETS_KEY,
     RATE_LIMIT_PER_MINUTE: '1000000', RATE_LIMIT_ANONYMOUS_PER_MINUTE: '1000000',
-    MAX_IN_FLIGHT_REQUESTS: '0', SHED_EVENT_LOOP_DELAY_MS: '0', SHED_POOL_WAITING_MAX: '0', ...env
+    MAX_IN_FLIGHT_REQUESTS: '0', SHED_EVENT_LOOP_DELAY_MS: '0', SHED_POOL_WAITING_MAX: '0',
+    // Background loops (relay, deliveries, mail, schedules) only where a test turns them on.
+    DISPATCHER_ENABLED: 'false', ...env
   })
   const { database, db, drop } = await freshDatabase()
   // As src/server.ts does it: the start-up writes go through the app's own role.

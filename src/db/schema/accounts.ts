@@ -22,6 +22,8 @@ export const accounts = pgTable('accounts', {
   active: active(),
   /** scrypt hash (memory-hard) of the person's web password; null until they accept an invitation. Never for integrators. */
   passwordHash: text('password_hash'),
+  /** Reminder emails (acknowledge, open drafts); the person turns them off in their settings or PATCH /v1/me. */
+  emailReminders: boolean('email_reminders').notNull().default(true),
   /** Bumped by every change, so that ETags / If-Match can detect concurrent edits. */
   revision: integer('revision').notNull().default(1),
   createdAt: createdAt(),

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { check, index, integer, jsonb, pgSequence, pgTable, text, timestamp, unique, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import { check, index, integer, jsonb, pgSequence, pgTable, primaryKey, text, timestamp, unique, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
 import { accounts } from './accounts.ts'
 import { createdAt, id } from './columns.ts'
 import { programs, trainees } from './structure.ts'
@@ -56,4 +56,22 @@ export const certificates = pgTable('certificates', {
   uniqueIndex('certificates_one_valid').on(t.traineeId, t.programId).where(sql`${t.revokedAt} is null`),
   index('certificates_program_idx').on(t.programId, t.issuedAt),
   check('certificates_revocation', sql`(${t.revokedAt} is null) = (${t.revocationReason} is null)`)
+])
+
+/**
+ * The eligibility last told about (src/modules/eligibility/eligibility-watch.ts): a change of
+ * `status` writes an `eligibility.changed` event in the transaction that updates this row, whether
+ * an observation, a rule change or only time passing caused it.
+ */
+export const eligibilityStates = pgTable('eligibility_states', {
+  traineeId: uuid('trainee_id').notNull().references(() => trainees.id),
+  programId: uuid('program_id').notNull().references(() => programs.id),
+  status: text('status', { enum: ['eligible', 'close', 'not_eligible'] }).notNull(),
+  ruleSetVersion: integer('rule_set_version'),
+  evaluatedAt: timestamp('evaluated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  changedAt: timestamp('changed_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow()
+}, (t) => [
+  primaryKey({ columns: [t.traineeId, t.programId] }),
+  index('eligibility_states_program_idx').on(t.programId),
+  check('eligibility_states_status', sql`${t.status} in ('eligible', 'close', 'not_eligible')`)
 ])

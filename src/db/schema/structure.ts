@@ -12,6 +12,8 @@ export const organizations = pgTable('organizations', {
   name: text('name').notNull(),
   /** The role a person provisioned by SCIM gets when the identity provider sends none (an admin sets it). */
   provisioningRole: text('provisioning_role', { enum: ['trainee', 'supervisor'] }).notNull().default('trainee'),
+  /** IANA zone in which the organization's "today" and "N days" are counted (schedules, reminders, eligibility windows). */
+  timeZone: text('time_zone').notNull().default('UTC'),
   active: active(),
   revision: revision(),
   createdAt: createdAt(),
@@ -24,6 +26,10 @@ export const programs = pgTable('programs', {
   name: text('name').notNull(),
   description: text('description'),
   rubricVersionId: uuid('rubric_version_id').notNull().references(() => rubricVersions.id),
+  /** Days after which a trainee is reminded to acknowledge a submitted observation; null = no reminder. */
+  acknowledgeReminderDays: integer('acknowledge_reminder_days'),
+  /** Days after which a supervisor is reminded of a draft still open; null = no reminder. */
+  draftReminderDays: integer('draft_reminder_days'),
   active: active(),
   revision: revision(),
   createdAt: createdAt(),
