@@ -19,7 +19,8 @@ const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> = {
   'web-pages': () => import('./web-pages.ts'),
   overload: () => import('./overload.ts'),
   'overload-render': () => import('./overload-render.ts'),
-  provisioning: () => import('./provisioning.ts')
+  provisioning: () => import('./provisioning.ts'),
+  events: () => import('./events.ts')
 }
 
 const USAGE = `usage: npm run bench -- [--json] [--strict] [${Object.keys(BENCHMARKS).join(' | ')} ...]

@@ -73,6 +73,7 @@ CREATE TABLE "webhook_deliveries" (
 	"last_status" integer,
 	"last_error" text,
 	"manual" boolean DEFAULT false NOT NULL,
+	"retry_requested" boolean DEFAULT false NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"completed_at" timestamp with time zone,

@@ -36,6 +36,11 @@ export interface AppOptions {
   /** An open database; when omitted the app opens one from config and closes it on shutdown. */
   database?: Database
   logger?: FastifyServerOptions['logger']
+  /**
+   * Bench only (bench/events.ts, its baseline): false builds the app without events, so writes
+   * record none and no background loop runs. Default true.
+   */
+  events?: boolean
 }
 
 export type App = FastifyInstance
@@ -46,7 +51,7 @@ export const requestIdOf = (sent: string | string[] | undefined): string =>
   typeof sent === 'string' && REQUEST_ID.test(sent) ? sent : randomUUID()
 
 /** The whole application as a Fastify instance, built from injected config: no globals. */
-export async function buildApp({ config, database, logger }: AppOptions): Promise<App> {
+export async function buildApp({ config, database, logger, events = true }: AppOptions): Promise<App> {
   const logging = requestLogging()
   const headers = apiHeaders(isHttps(config.PUBLIC_BASE_URL))
   // In front of Fastify: the in-flight and pool-waiter bounds refuse a request before any of its work.
@@ -95,8 +100,8 @@ export async function buildApp({ config, database, logger }: AppOptions): Promis
   await app.register(issuerPlugin, config)
   await app.register(identityPlugin, config)
   // Background work: the event relay, webhook and mail delivery, schedules (DISPATCHER_ENABLED).
-  await app.register(backgroundPlugin, config)
-  await app.register(eventsPlugin, config)
+  await app.register(backgroundPlugin, { DISPATCHER_ENABLED: config.DISPATCHER_ENABLED && events })
+  await app.register(eventsPlugin, { ...config, eventsOff: !events })
   await app.register(webhooksPlugin, config)
   await app.register(mailPlugin, config)
   await app.register(schedulesPlugin, config)

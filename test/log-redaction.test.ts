@@ -6,6 +6,8 @@ import type { LightMyRequestResponse } from 'fastify'
 import { buildApp } from '../src/app.ts'
 import { ensureAdmin } from '../src/bootstrap.ts'
 import { loadConfig } from '../src/config.ts'
+import { queueMail } from '../src/mail/queue.ts'
+import { mailWorkerOnce } from '../src/mail/worker.ts'
 import { ADMIN_KEY, SECRETS_KEY, SIGNING_KEY_PEM } from './helpers/app.ts'
 import { requestParts, shapesOf, type Slot } from './helpers/access-matrix.ts'
 import { NO_RATE_LIMITS } from './helpers/access-matrix-run.ts'
@@ -43,7 +45,8 @@ async function targets(w: TenancyWorld) {
     organization: await fresh.organization('A'), program: await fresh.program('A'), cohort: await fresh.cohort('A'),
     trainee: await fresh.trainee('A'), supervisor: await fresh.supervisor('A'), assignment: await fresh.assignment('A'),
     account: await fresh.account('A', 'supervisor'), apiKey: await addKey(w.db, w.adminAccountId), certificate: w.sides.A.certificate,
-    scimGroup: await fresh.scimGroup('A')
+    scimGroup: await fresh.scimGroup('A'), webhookEndpoint: await fresh.webhookEndpoint('A', 'active'),
+    webhookDelivery: await fresh.webhookDelivery('A')
   }
   return (slot: Slot, shape: string | undefined) =>
     Promise.resolve(slot.kind === 'observation' ? w.sides.A.observations[(shape ?? 'draft') as 'draft'] : ids[slot.kind]!)
@@ -138,6 +141,14 @@ t.test('no log line holds the text sent in paths, queries, bodies, forms or fail
     t.equal(saved.statusCode, 303, `the observation form saved a draft (${saved.body.slice(0, 300)})`)
     const draft = await supervisor.get(String(saved.headers.location))
     t.match(draft.body, MARKER, 'and the draft shows the marker: it was stored')
+
+    // Mail: a forgot-password request for a marked address, and a message to a marked person with a
+    // marked link, both through the worker, which logs what it keeps.
+    await visitor.get('/forgot-password')
+    t.equal((await visitor.post('/forgot-password', { email: `${MARKER}.forgot@example.org` })).statusCode, 200, 'forgot password answered')
+    await app.db.transaction((tx) => queueMail(tx, { template: 'invitation', to: `${MARKER}@example.org`, vars: { name: MARKER, link: `https://x.example/invitations/${MARKER}`, expiresAt: '2030-01-01T00:00:00Z' } }))
+    t.ok(await mailWorkerOnce({ db: app.db, transport: null, baseUrl: 'http://localhost', log: app.log }) > 0, 'the mail worker handled them')
+    t.ok(lines.some((l) => l.includes('"mail queued"')), 'and logged the kept message')
   })
 
   await t.test('failing statements: a unique violation, a check violation, a value the database refuses', async (t) => {

@@ -21,7 +21,7 @@ const Assignment = Type.Object({
 const Observation = Type.Object({
   observationId: Uuid, traineeId: Uuid, supervisorId: Uuid, programId: Uuid,
   status: Type.Union([Type.Literal('submitted'), Type.Literal('acknowledged')]),
-  revision: Type.Integer({ minimum: 1 }),
+  revision: Type.Integer({ minimum: 1, maximum: 2_147_483_647, format: 'int32' }),
   links: Links
 }, { additionalProperties: false })
 
@@ -34,7 +34,7 @@ const Eligibility = Type.Object({
   to: EligibilityStatus,
   /** `activity`: an observation, assignment or certificate; `rules`: the program's rules changed; `time`: only time passed (the window slid). */
   cause: Type.Union([Type.Literal('activity'), Type.Literal('rules'), Type.Literal('time')]),
-  asOf: Type.String({ format: 'date', description: 'the day (in the organization\'s time zone) it was evaluated for' }),
+  asOf: Type.String({ format: 'date', maxLength: 10, description: 'the day (in the organization\'s time zone) it was evaluated for' }),
   links: Links
 }, { additionalProperties: false })
 
@@ -43,11 +43,11 @@ const Certificate = Type.Object({
 }, { additionalProperties: false })
 
 const RubricPublished = Type.Object({
-  rubricKey: Type.String({ maxLength: 100 }), version: Type.Integer({ minimum: 1 }), rubricVersionId: Uuid, links: Links
+  rubricKey: Type.String({ maxLength: 100 }), version: Type.Integer({ minimum: 1, maximum: 2_147_483_647, format: 'int32' }), rubricVersionId: Uuid, links: Links
 }, { additionalProperties: false })
 
 const RulesChanged = Type.Object({
-  programId: Uuid, version: Type.Integer({ minimum: 1 }), links: Links
+  programId: Uuid, version: Type.Integer({ minimum: 1, maximum: 2_147_483_647, format: 'int32' }), links: Links
 }, { additionalProperties: false })
 
 const EndpointDisabled = Type.Object({

@@ -61,15 +61,16 @@ export async function consumeOnce(db: Db, consumer: FeedConsumer): Promise<boole
     ensured.set(db, known.add(consumer.name))
   }
   return db.transaction(async (tx) => {
-    const [position] = await rows<{ last_seq: string | number }>(tx,
-      sql`select last_seq from event_consumers where name = ${consumer.name} for update skip locked`)
-    if (!position) return false
-    const batch = await rows<Row>(tx, sql`
-      select feed_seq as seq, event_id, type, occurred_at, subject_type, subject_id, organization_ids, program_ids, actor_account_id, data
-      from events where feed_seq > ${position.last_seq} order by feed_seq limit ${limit}`)
-    if (batch.length === 0) return false
+    // The position, locked, and the batch after it in one round trip: no row back means another
+    // instance holds the position; one row with a null seq, that nothing is new.
+    const batch = await rows<Row | Record<keyof Row, null>>(tx, sql`
+      with position as (select last_seq from event_consumers where name = ${consumer.name} for update skip locked)
+      select e.* from position left join lateral (
+        select feed_seq as seq, event_id, type, occurred_at, subject_type, subject_id, organization_ids, program_ids, actor_account_id, data
+        from events where feed_seq > position.last_seq order by feed_seq limit ${limit}) e on true`)
+    if (batch.length === 0 || batch[0]!.seq === null) return false
     const wanted = new Set<string>(consumer.types)
-    const events: FeedEvent[] = batch.filter((r) => wanted.has(r.type)).map((r) => ({
+    const events: FeedEvent[] = (batch as Row[]).filter((r) => wanted.has(r.type)).map((r) => ({
       seq: Number(r.seq), eventId: r.event_id, type: r.type, occurredAt: new Date(r.occurred_at),
       subjectType: r.subject_type, subjectId: r.subject_id,
       organizationIds: uuidArray(r.organization_ids), programIds: uuidArray(r.program_ids),

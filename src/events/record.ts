@@ -14,6 +14,12 @@ export interface EventInput<T extends EventType = EventType> {
   data: EventData<T>
 }
 
+/**
+ * Who did it, as the audit log has it. `eventsOff` is set only on an app built with
+ * `events: false` (AppOptions; the events benchmark's baseline): its writes record no events.
+ */
+export type EventsActor = AuditActor & { eventsOff?: boolean }
+
 /** Any event of the catalog, its data checked against its type. */
 export type AnyEventInput = { [T in EventType]: EventInput<T> }[EventType]
 
@@ -22,8 +28,8 @@ export type AnyEventInput = { [T in EventType]: EventInput<T> }[EventType]
  * to its recordAudit), so there is no event without its change and no change without its event.
  * The relay numbers the rows for the feed once they have committed.
  */
-export async function recordEvents(tx: Db, ctx: AuditActor | null, entries: readonly AnyEventInput[]): Promise<void> {
-  if (entries.length === 0) return
+export async function recordEvents(tx: Db, ctx: EventsActor | null, entries: readonly AnyEventInput[]): Promise<void> {
+  if (entries.length === 0 || ctx?.eventsOff) return
   await tx.insert(events).values(entries.map((e) => ({
     type: e.type,
     subjectType: EVENT_CATALOG[e.type].subject,

@@ -161,11 +161,15 @@ export function setActiveInScope<T extends ManagedTable>(db: Db, ctx: RequestCon
   table: T; objectType: string; scope: SQL | undefined; id: string; active: boolean; ifMatch: string | undefined
   /** Rules to check before the change is written (throw to refuse). */
   check?: (tx: Db, current: RowOf<T>) => Promise<void>
+  /** What else the change writes, in its transaction (its events); not called when nothing changed. */
+  after?: (tx: Db, current: RowOf<T>, row: RowOf<T>) => Promise<void>
 }): Promise<RowOf<T>> {
   return db.transaction(async (tx) => {
     const current = await lockForWrite(tx, o.table, o.id, o.scope, o.objectType, o.ifMatch)
     if (o.check && current.active !== o.active) await o.check(tx, current)
-    return setActiveAudited(tx, ctx, { ...o, current })
+    const row = await setActiveAudited(tx, ctx, { ...o, current })
+    if (o.after && row.active !== current.active) await o.after(tx, current, row)
+    return row
   })
 }
 

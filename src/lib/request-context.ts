@@ -23,4 +23,6 @@ export interface Principal {
 export interface RequestContext {
   principal: Principal
   requestId: string
+  /** Set only by an app built with `events: false` (the events benchmark's baseline): its writes record no events. */
+  eventsOff?: boolean
 }

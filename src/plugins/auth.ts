@@ -23,7 +23,7 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i
 /** The authenticated context of a request; routes pass it to services. */
 export function contextOf(request: FastifyRequest): RequestContext {
   if (!request.principal) throw ERRORS.unauthorized()
-  return { principal: request.principal, requestId: request.id }
+  return { principal: request.principal, requestId: request.id, ...(request.server.eventsOff ? { eventsOff: true } : {}) }
 }
 
 export default fp(async function authPlugin(app: FastifyInstance) {

@@ -90,7 +90,9 @@ export default fp(async function swaggerPlugin(app: FastifyInstance, opts: { ver
         { name: 'audit', description: 'The audit log' },
         { name: 'reports', description: 'PDF and CSV reports' },
         { name: 'eligibility', description: 'Certificate eligibility rules and who meets them' },
-        { name: 'certificates', description: 'Issued certificates, their credentials and public verification' }
+        { name: 'certificates', description: 'Issued certificates, their credentials and public verification' },
+        { name: 'events', description: 'The event feed: what happened, in an order that never skips a late commit' },
+        { name: 'webhooks', description: 'Webhook endpoints (Standard Webhooks), their deliveries, retries and replays' }
       ]
     },
     transform: ({ schema, url }) => ({ schema: optionalWhenDefaulted(schema), url }),

@@ -10,7 +10,7 @@ import { OBSERVATION_STATES, type ROLES, type Side, type TenancyWorld } from './
  * reference the table does not know fails the test, so a new one cannot slip past it.
  */
 export type Kind = 'organization' | 'program' | 'cohort' | 'trainee' | 'supervisor' | 'assignment' | 'observation' | 'account' | 'apiKey' | 'certificate'
-  | 'scimGroup'
+  | 'scimGroup' | 'webhookEndpoint' | 'webhookDelivery'
 const BY_NAME: Record<string, Kind> = {
   organizationId: 'organization', programId: 'program', programIds: 'program', cohortId: 'cohort', traineeId: 'trainee',
   supervisorId: 'supervisor', assignmentId: 'assignment', observationId: 'observation', accountId: 'account', certificateId: 'certificate',
@@ -20,7 +20,7 @@ const BY_NAME: Record<string, Kind> = {
 const BY_COLLECTION: Record<string, Kind> = {
   organizations: 'organization', programs: 'program', cohorts: 'cohort', trainees: 'trainee', supervisors: 'supervisor',
   assignments: 'assignment', observations: 'observation', accounts: 'account', 'api-keys': 'apiKey', certificates: 'certificate',
-  'scim-groups': 'scimGroup'
+  'scim-groups': 'scimGroup', 'webhook-endpoints': 'webhookEndpoint', 'webhook-deliveries': 'webhookDelivery'
 }
 /** Path parameters that name no tenant's object: the shared rubric, revision numbers, a public verification code. */
 const NOT_TENANT: Record<string, (w: TenancyWorld) => string> = {
@@ -28,7 +28,9 @@ const NOT_TENANT: Record<string, (w: TenancyWorld) => string> = {
 }
 /** Kinds with several shapes worth trying: each observation state, each kind of person's account. */
 const SHAPES: Partial<Record<Kind, readonly string[]>> = {
-  observation: OBSERVATION_STATES, account: ['supervisor', 'trainee', 'coordinator', 'integrator']
+  observation: OBSERVATION_STATES, account: ['supervisor', 'trainee', 'coordinator', 'integrator'],
+  // Reactivating an active endpoint, or rotating a deactivated one's secret, is a 409: each is tried on both.
+  webhookEndpoint: ['active', 'deactivated']
 }
 
 export interface Slot { where: 'path' | 'query' | 'body'; name: string; kind: Kind; many: boolean; required: boolean }
@@ -133,6 +135,7 @@ async function valueFor(w: TenancyWorld, pool: FreshPool, op: Operation, slot: S
         case 'observation': return fresh.observation(side, shape as (typeof OBSERVATION_STATES)[number])
         case 'account': return fresh.account(side, shape as 'supervisor')
         case 'apiKey': return fresh.apiKey(side, role)
+        case 'webhookEndpoint': return fresh.webhookEndpoint(side, shape as 'active')
         default: return fresh[slot.kind](side)
       }
     }, used)

@@ -131,7 +131,7 @@ async function fuzzTargets(w: TenancyWorld) {
     organization: await fresh.organization('A'), program: await fresh.program('A'), cohort: await fresh.cohort('A'),
     trainee: await fresh.trainee('A'), supervisor: await fresh.supervisor('A'), assignment: await fresh.assignment('A'),
     account: await fresh.account('A', 'supervisor'), apiKey: await addKey(w.db, w.adminAccountId), certificate: w.sides.A.certificate,
-    scimGroup: await fresh.scimGroup('A')
+    scimGroup: await fresh.scimGroup('A'), webhookEndpoint: await fresh.webhookEndpoint('A', 'active'), webhookDelivery: await fresh.webhookDelivery('A')
   }
   return (slot: Slot, shape: string | undefined) =>
     Promise.resolve(slot.kind === 'observation' ? w.sides.A.observations[(shape ?? 'draft') as 'draft'] : targets[slot.kind]!)

@@ -29,8 +29,9 @@ function plainString(s: JsonSchema, name: string): string {
     case 'email': return `matrix-${++serial}@example.org`
     case 'hostname': return `matrix-${++serial}.example.org`
     case 'date': return '2025-06-02'
-    // A moment in the future: the only timestamps clients send are expiries.
-    case 'date-time': return new Date(Date.now() + 30 * 86_400_000).toISOString()
+    // A moment in the future: the timestamps clients send are expiries, and the ends of ranges;
+    // a range's start (a webhook replay's `from`) a moment in the past.
+    case 'date-time': return new Date(Date.now() + (name === 'from' ? -1 : 30) * 86_400_000).toISOString()
     case 'uuid': throw new Error(`${name}: a uuid field the reference table does not know`)
   }
   const text = `Generated ${name} ${++serial}`.padEnd(s.minLength ?? 0, 'x').slice(0, s.maxLength)

@@ -2,7 +2,7 @@ import type { Db } from '../../src/db/client.ts'
 import { coordinatorPrograms } from '../../src/db/schema/index.ts'
 import { assign, makeCohort, makeOrganization, makeProgram, makeSupervisor, makeTrainee } from './factories.ts'
 import {
-  accountFixture, addKey, certificateFor, identityProviderIn, linkProgram, makeEligible, observationIn, scimGroupIn,
+  accountFixture, addKey, certificateFor, identityProviderIn, linkProgram, makeEligible, observationIn, scimGroupIn, webhookDeliveryIn, webhookEndpointIn,
   type ObservationState, type PersonRole, type ROLES, type Side, type TenancyWorld
 } from './tenancy-world.ts'
 
@@ -51,6 +51,11 @@ export function freshMaker(w: TenancyWorld) {
     observation: (side: Side, state: ObservationState) => observationIn(w, side, state),
     certificate: async (side: Side) => (await certificateFor(w, side, await trainee(side))).id,
     scimGroup: async (side: Side) => (await scimGroupIn(db, w.sides[side].organization)).id,
+    webhookEndpoint: (side: Side, state: 'active' | 'deactivated') => webhookEndpointIn(db, w.sides[side].organization, w.sides[side].accounts.integrator.id, state),
+    webhookDelivery: async (side: Side) => {
+      const s = w.sides[side]
+      return webhookDeliveryIn(db, s.organization, s.trainee, await webhookEndpointIn(db, s.organization, s.accounts.integrator.id))
+    },
     account: async (side: Side, role: PersonRole) => {
       const s = w.sides[side]
       const scope = role === 'coordinator' ? { programIds: [s.program] }

@@ -1,8 +1,9 @@
-import { eq } from 'drizzle-orm'
+import { eq, sql } from 'drizzle-orm'
 import type { LightMyRequestResponse } from 'fastify'
 import type { App } from '../../src/app.ts'
 import type { Db } from '../../src/db/client.ts'
-import { accounts, apiKeys, identityProviders, scimGroups } from '../../src/db/schema/index.ts'
+import { accounts, apiKeys, events, identityProviders, scimGroups, webhookDeliveries, webhookEndpoints } from '../../src/db/schema/index.ts'
+import { newSecret } from '../../src/modules/webhooks/signing.ts'
 import { secretsKeyFrom } from '../../src/lib/secrets-key.ts'
 import { SECRETS_KEY } from './app.ts'
 import { generateApiKey } from '../../src/modules/accounts/api-key.ts'
@@ -39,6 +40,9 @@ export interface SideFixtures {
   verificationCode: string
   /** A SCIM group of the organization (no members), for /v1/scim-groups. */
   scimGroup: string
+  /** The integrator's webhook endpoint (never contacted: background work is off) and a failed delivery to it. */
+  webhookEndpoint: string
+  webhookDelivery: string
   accounts: Record<PersonRole, AccountFixture>
   /** The trainee's and supervisor's names and emails, for text filters. */
   names: string[]
@@ -85,6 +89,27 @@ let groupsMade = 0
 export async function scimGroupIn(db: Db, organizationId: string) {
   const [row] = await db.insert(scimGroups).values({ organizationId, displayName: `Group ${++groupsMade}` }).returning()
   return row!
+}
+
+/** An integrator's webhook endpoint for the organization, as registering it stores it. */
+export async function webhookEndpointIn(db: Db, organizationId: string, ownerAccountId: string, state: 'active' | 'deactivated' = 'active'): Promise<string> {
+  const [row] = await db.insert(webhookEndpoints).values({
+    organizationId, ownerAccountId, url: `https://hooks-${organizationId.slice(0, 8)}.example.org/rapport`, eventTypes: ['trainee.created'],
+    ...(state === 'deactivated' ? { active: false, disabledReason: 'manual', disabledAt: new Date() } : {}),
+    secretSealed: secretsKeyFrom(Buffer.from(SECRETS_KEY, 'base64')).encrypt(newSecret())
+  }).returning()
+  return row!.id
+}
+
+/** A failed delivery to the endpoint of the trainee's creation (the event numbered, as the relay would). */
+export async function webhookDeliveryIn(db: Db, organizationId: string, traineeId: string, endpointId: string): Promise<string> {
+  const [event] = await db.insert(events).values({
+    type: 'trainee.created', subjectType: 'trainee', subjectId: traineeId, organizationIds: [organizationId],
+    data: { traineeId, organizationId, active: true, links: { self: `/v1/trainees/${traineeId}` } },
+    feedSeq: sql`nextval('events_feed_seq')`
+  }).returning()
+  const [row] = await db.insert(webhookDeliveries).values({ endpointId, eventId: event!.eventId, state: 'failed', attempts: 10, lastStatus: 500 }).returning()
+  return row!.id
 }
 
 /**
@@ -163,7 +188,12 @@ async function buildSide(w: TenancyWorld, side: Side): Promise<void> {
   const names = [traineeRow.name, traineeRow.email, supervisorRow.name, supervisorRow.email]
   const scimGroup = (await scimGroupIn(db, org)).id
   await identityProviderIn(db, org)
-  w.sides[side] = { organization: org, program, cohort, trainee, supervisor, assignment, observations: placeholder, certificate: '', verificationCode: '', scimGroup, accounts, names }
+  const webhookEndpoint = await webhookEndpointIn(db, org, accounts.integrator.id)
+  const webhookDelivery = await webhookDeliveryIn(db, org, trainee, webhookEndpoint)
+  w.sides[side] = {
+    organization: org, program, cohort, trainee, supervisor, assignment, observations: placeholder, certificate: '', verificationCode: '', scimGroup,
+    webhookEndpoint, webhookDelivery, accounts, names
+  }
   for (const state of OBSERVATION_STATES) w.sides[side].observations[state] = await observationIn(w, side, state)
   await makeEligible(w, side, trainee)
   const certificate = await certificateFor(w, side, trainee)
@@ -173,7 +203,8 @@ async function buildSide(w: TenancyWorld, side: Side): Promise<void> {
 
 /** Every id a side's fixtures hold (accounts and their keys included). */
 export function idsOf(s: SideFixtures): string[] {
-  return [s.organization, s.program, s.cohort, s.trainee, s.supervisor, s.assignment, s.certificate, s.scimGroup, ...Object.values(s.observations),
+  return [s.organization, s.program, s.cohort, s.trainee, s.supervisor, s.assignment, s.certificate, s.scimGroup, s.webhookEndpoint, s.webhookDelivery,
+    ...Object.values(s.observations),
     ...Object.values(s.accounts).flatMap((a) => [a.id, a.keyId])]
 }
 

@@ -54,6 +54,8 @@ export const webhookDeliveries = pgTable('webhook_deliveries', {
   lastError: text('last_error'),
   /** Asked for by hand (a replay); the fan-out's deliveries are unique per endpoint and event. */
   manual: boolean('manual').notNull().default(false),
+  /** Someone asked for another attempt by hand: the next attempt is recorded as manual. */
+  retryRequested: boolean('retry_requested').notNull().default(false),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
   completedAt: at('completed_at')

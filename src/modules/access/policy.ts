@@ -1,8 +1,8 @@
 import { and, eq, exists, gte, inArray, isNull, lte, ne, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm'
 import {
-  accounts, assignments, certificates, cohorts, observations, organizations, programOrganizations, programs, scimGroups, scimUsers, supervisors, trainees
+  accounts, assignments, certificates, cohorts, events, observations, organizations, programOrganizations, programs, scimGroups, scimUsers, supervisors, trainees, webhookEndpoints
 } from '../../db/schema/index.ts'
-import type { Principal } from '../../lib/request-context.ts'
+import type { Principal, Role } from '../../lib/request-context.ts'
 
 /**
  * Who may see what: one condition per kind of record, added to every query over it, so that an
@@ -256,6 +256,27 @@ export function certificateScope(p: Principal): SQL | undefined {
   }
 }
 
+/** Who reads the event feed (GET /v1/events); other roles are refused (403), they have no use for it. */
+export const EVENT_READERS = ['admin', 'integrator', 'coordinator'] as const satisfies readonly Role[]
+
+/** Who reads the mail kept without SMTP (/admin/mail): admins only, since it holds other people's sign-in links. */
+export const MAIL_READERS = ['admin'] as const satisfies readonly Role[]
+
+/**
+ * Condition on `events`, by the scope keys each event was written with (src/events/subjects.ts):
+ * admins every event; an integrator those of its organization; a coordinator those of their programs.
+ */
+export function eventScope(p: Principal): SQL | undefined {
+  switch (p.role) {
+    case 'admin': return undefined
+    case 'integrator': return p.organizationId ? sql`${p.organizationId}::uuid = any(${events.organizationIds})` : NOTHING
+    case 'coordinator': return p.programIds.length === 0
+      ? NOTHING
+      : sql`${events.programIds} && ${`{${p.programIds.join(',')}}`}::uuid[]`
+    default: return NOTHING
+  }
+}
+
 /** Integrators connect HR systems: they never receive evidence or other narrative notes. */
 export const seesNarrative = (p: Principal): boolean => p.role !== 'integrator'
 
@@ -268,3 +289,16 @@ export const seesRevocationReason = (p: Principal, programId: string): boolean =
  * an organization's provider does not exist (404).
  */
 export const managesIdentityProviders = (p: Principal): boolean => p.role === 'admin'
+
+/**
+ * Webhook endpoints are integrations' plumbing: admins manage every one (their own receive every
+ * organization's events); integrators their organization's; every other role none (the routes
+ * answer 403 before asking).
+ */
+export const managesWebhooks = (p: Principal): boolean => p.role === 'admin' || (p.role === 'integrator' && p.organizationId !== null)
+
+/** Condition on `webhook_endpoints` (and, through their endpoint, deliveries). */
+export function webhookEndpointScope(p: Principal): SQL | undefined {
+  if (p.role === 'admin') return undefined
+  return p.role === 'integrator' && p.organizationId ? eq(webhookEndpoints.organizationId, p.organizationId) : NOTHING
+}

@@ -84,8 +84,13 @@ export const CreateApiKeyBody = Type.Object({
 
 export const MeSchema = Type.Object({
   account: AccountSchema,
-  apiKey: Type.Object({ id: Uuid, name: KeyName, prefix: KeyPrefix() }, { description: 'The key this request was made with.' })
+  apiKey: Type.Object({ id: Uuid, name: KeyName, prefix: KeyPrefix() }, { description: 'The key this request was made with.' }),
+  emailReminders: Type.Boolean({ description: 'Whether this person gets reminder emails (observations to acknowledge, drafts left open). Other mail (invitations, resets, notices) is always sent.' })
 })
+
+export const UpdateMeBody = Type.Object({
+  emailReminders: Type.Optional(Type.Boolean({ description: 'false turns reminder emails off for the calling account.' }))
+}, { additionalProperties: false, minProperties: 1 })
 
 export type Account = Static<typeof AccountSchema>
 export type CreateAccountInput = Static<typeof CreateAccountBody>
@@ -94,3 +99,4 @@ export type AccountListFilter = Static<typeof AccountListQuery>
 export type ApiKey = Static<typeof ApiKeySchema>
 export type CreatedApiKey = Static<typeof CreatedApiKeySchema>
 export type Me = Static<typeof MeSchema>
+export type UpdateMeInput = Static<typeof UpdateMeBody>

@@ -87,7 +87,7 @@ export async function revokeApiKey(db: Db, ctx: RequestContext, keyId: string): 
   })
 }
 
-export async function describeCaller(db: Db, ctx: RequestContext): Promise<Me> {
+export async function describeCaller(db: Db, ctx: RequestContext): Promise<Omit<Me, 'emailReminders'>> {
   const apiKeyId = ctx.principal.apiKeyId
   if (!apiKeyId) throw ERRORS.unauthorized()
   const [account, key] = await Promise.all([findAccount(db, ctx.principal.accountId), findApiKey(db, apiKeyId)])

@@ -4,6 +4,7 @@ import { recordAudit, type AuditActor } from '../../db/audit.ts'
 import { accounts, type supervisors, type trainees } from '../../db/schema/index.ts'
 import { lockForWrite, setActiveAudited } from '../../lib/crud.ts'
 import type { RequestContext } from '../../lib/request-context.ts'
+import { recordSupervisorEvents, recordTraineeEvents, verbOf } from '../../events/subjects.ts'
 import { endSessionsOf } from '../identity/sessions.ts'
 
 type PersonTable = typeof trainees | typeof supervisors
@@ -22,6 +23,10 @@ export function setPersonActive(db: Db, ctx: RequestContext, o: {
     const current = await lockForWrite(tx, o.table, o.id, o.scope, o.objectType, o.ifMatch)
     const row = await setActiveAudited(tx, ctx, { table: o.table, objectType: o.objectType, current, active: o.active })
     if (current.active && !o.active) await deactivateAccountOf(tx, ctx, o.objectType, current.id)
+    if (row.active !== current.active) {
+      if (o.objectType === 'trainee') await recordTraineeEvents(tx, ctx, verbOf(current, row), [row as typeof trainees.$inferSelect])
+      else await recordSupervisorEvents(tx, ctx, verbOf(current, row), [row])
+    }
     return row
   })
 }

@@ -6,6 +6,7 @@ import { checkDateRange } from '../../lib/date-range.ts'
 import type { RequestContext } from '../../lib/request-context.ts'
 import { assignableTraineeScope, assignmentScope, assignmentWriteScope, supervisorScope } from '../access/policy.ts'
 import { checkSupervisorServed } from '../access/tenancy.ts'
+import { recordAssignmentEvent, verbOf } from '../../events/subjects.ts'
 import { assignmentFilters, findOverlapping, type Period } from './assignments-repository.ts'
 import type { AssignmentListFilter, CreateAssignment, UpdateAssignment } from './assignments-schemas.ts'
 
@@ -37,7 +38,9 @@ export function createAssignment(db: Db, ctx: RequestContext, body: CreateAssign
     await checkSupervisorServed(tx, supervisor, trainee)
     const period = { supervisorId: body.supervisorId, traineeId: body.traineeId, startsOn: body.startsOn, endsOn: body.endsOn ?? null }
     await checkNoOverlap(tx, period)
-    return insertAudited(tx, ctx, assignments, OBJECT, period)
+    const row = await insertAudited(tx, ctx, assignments, OBJECT, period)
+    await recordAssignmentEvent(tx, ctx, 'created', row)
+    return row
   })
 }
 
@@ -55,7 +58,9 @@ export function updateAssignment(db: Db, ctx: RequestContext, id: string, patch:
     const period = { ...current, startsOn: patch.startsOn ?? current.startsOn, endsOn: patch.endsOn === undefined ? current.endsOn : patch.endsOn }
     if (current.active) await checkNoOverlap(tx, period, id)
     else checkDateRange(period.startsOn, period.endsOn)
-    return updateAudited(tx, ctx, { table: assignments, objectType: OBJECT, current, patch })
+    const row = await updateAudited(tx, ctx, { table: assignments, objectType: OBJECT, current, patch })
+    if (row.revision !== current.revision) await recordAssignmentEvent(tx, ctx, 'updated', row)
+    return row
   })
 }
 
@@ -66,6 +71,7 @@ export function setAssignmentActive(db: Db, ctx: RequestContext, id: string, act
       if (!active) return
       await checkPairing(tx, current)
       await checkNoOverlap(tx, current, id)
-    }
+    },
+    after: (tx, current, row) => recordAssignmentEvent(tx, ctx, verbOf(current, row), row)
   })
 }

@@ -9,6 +9,7 @@ import type { CertificateData } from '../../reports/certificate.ts'
 import type { Principal, RequestContext } from '../../lib/request-context.ts'
 import { certificateScope, seesRevocationReason, traineeScope } from '../access/policy.ts'
 import { recordAudit } from '../../db/audit.ts'
+import { recordCertificateEvent } from '../../events/subjects.ts'
 import { evaluateTrainee } from '../eligibility/eligibility-service.ts'
 import { storedRuleSetId } from '../eligibility/rules-service.ts'
 import {
@@ -92,6 +93,7 @@ export async function issueCertificate(db: Db, ctx: RequestContext, issuer: Issu
       issuedBy: ctx.principal.accountId, evidence, credential
     })
     await recordAudit(tx, ctx, { action: 'certificate.issue', objectType: 'certificate', objectId: id, changes: { serial, traineeId: trainee.id, programId: evaluation.programId, ruleSetVersion: evidence.ruleSetVersion } })
+    await recordCertificateEvent(tx, ctx, 'issued', { id, traineeId: trainee.id, programId: evaluation.programId, serial })
     return { created: true, row: { ...row, ruleSetVersion: evidence.ruleSetVersion } }
   })
 }
@@ -121,6 +123,7 @@ export async function revoke(db: Db, ctx: RequestContext, id: string, reason: st
     checkIfMatch(ifMatch, certificateEtag(row))
     await revokeCertificate(tx, id, { reason, by: ctx.principal.accountId, at: now, revision: row.revision })
     await recordAudit(tx, ctx, { action: 'certificate.revoke', objectType: 'certificate', objectId: id, changes: { serial: row.serial, reason } })
+    await recordCertificateEvent(tx, ctx, 'revoked', row)
     return { ...row, revokedAt: now, revocationReason: reason, revokedBy: ctx.principal.accountId, revision: row.revision + 1 }
   })
 }

@@ -90,10 +90,14 @@ export const EligibilityStatusSchema = Type.Union([Type.Literal('eligible'), Typ
 })
 
 const AsOf = Type.Optional(Type.String({ format: 'date', maxLength: 10, description: 'The day the rules are evaluated on (windows count back from it); today (UTC) when omitted.' }))
+const TraineeAsOf = Type.Optional(Type.String({
+  format: 'date', maxLength: 10,
+  description: 'The day the rules are evaluated on (windows count back from it); today in the trainee\'s organization\'s time zone when omitted.'
+}))
 
 export const TraineeEligibilityQuery = Type.Object({
   programId: Type.Optional({ ...Uuid, description: 'The program; the program of the trainee\'s cohort when omitted.' }),
-  asOf: AsOf
+  asOf: TraineeAsOf
 }, { additionalProperties: false })
 export type TraineeEligibilityQuery = Static<typeof TraineeEligibilityQuery>
 

@@ -1,11 +1,12 @@
 import { and, eq } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
-import { cohorts, trainees } from '../../db/schema/index.ts'
+import { cohorts, organizations, trainees } from '../../db/schema/index.ts'
 import { ERRORS } from '../../errors.ts'
 import { getRow } from '../../lib/crud.ts'
 import type { RequestContext } from '../../lib/request-context.ts'
 import { cohortScope, traineeProgramScope, traineeScope } from '../access/policy.ts'
 import type { RubricDefinition } from '../rubrics/rubric-schemas.ts'
+import { localDateTime } from '../../schedules/local-date.ts'
 import { listEvaluated, traineeObservations, unmetByTrainee, type EligibilityStatus } from './eligibility-repository.ts'
 import type { Eligibility, EligibilityList, EligibilityListQuery, RuleResult, TraineeEligibilityQuery } from './eligibility-schemas.ts'
 import { evaluateRules, type EligibilityArea, type EvaluatedObservation } from './evaluate.ts'
@@ -39,8 +40,8 @@ export interface TraineeEvaluation extends Eligibility {
 
 /** One trainee's eligibility with every rule explained. Not a transaction: reads only. */
 export async function evaluateTrainee(db: Db, ctx: RequestContext | null, traineeId: string, query: TraineeEligibilityQuery, { lockRules = false } = {}): Promise<TraineeEvaluation> {
-  const [trainee] = await db.select({ id: trainees.id, name: trainees.name, programId: cohorts.programId })
-    .from(trainees).leftJoin(cohorts, eq(cohorts.id, trainees.cohortId))
+  const [trainee] = await db.select({ id: trainees.id, name: trainees.name, programId: cohorts.programId, timeZone: organizations.timeZone })
+    .from(trainees).leftJoin(cohorts, eq(cohorts.id, trainees.cohortId)).innerJoin(organizations, eq(organizations.id, trainees.organizationId))
     .where(and(eq(trainees.id, traineeId), ctx ? traineeScope(ctx.principal) : undefined))
   if (!trainee) throw ERRORS.notFound('trainee', traineeId)
   const programId = query.programId ?? trainee.programId
@@ -48,7 +49,8 @@ export async function evaluateTrainee(db: Db, ctx: RequestContext | null, traine
   const program = await programById(db, programId, ctx ? traineeProgramScope(ctx.principal, traineeId) : undefined)
   if (!program) throw ERRORS.notFound('program', programId)
   const effective = await effectiveRules(db, program, { lock: lockRules })
-  const asOf = query.asOf ?? todayUtc()
+  // The trainee's "today" is their organization's, as the eligibility watch and the daily job count it.
+  const asOf = query.asOf ?? localDateTime(trainee.timeZone).date
   const history = effective.rules ? await traineeObservations(db, traineeId, program.id) : []
   const results = effective.rules ? evaluateRules(effective.rules.rules, { areas: eligibilityAreas(effective.rubric.definition), asOf }, history) : []
   const unmet = effective.rules ? results.filter((r) => !r.met).length : 1

@@ -6,6 +6,7 @@ import { getRow } from '../../lib/crud.ts'
 import { checkIfMatch } from '../../lib/etag.ts'
 import type { RequestContext } from '../../lib/request-context.ts'
 import { recordAudit } from '../../db/audit.ts'
+import { recordRulesChanged } from '../../events/subjects.ts'
 import { programScope } from '../access/policy.ts'
 import { getRubricVersionById, type RubricVersionRecord } from '../rubrics/rubric-cache.ts'
 import type { EligibilityRules } from './eligibility-schemas.ts'
@@ -83,6 +84,7 @@ export async function setRules(db: Db, ctx: RequestContext, programId: string, r
       action: 'eligibility_rules.update', objectType: 'program', objectId: program.id,
       changes: { version: { from: current.version, to: row.version }, rules: rules.rules.map((r) => r.kind) }
     })
+    await recordRulesChanged(tx, ctx, program.id, row.version)
     return fromRow(row, current.rubric)
   })
 }

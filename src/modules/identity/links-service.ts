@@ -5,6 +5,7 @@ import { recordAudit } from '../../db/audit.ts'
 import { accountInvitations, accounts } from '../../db/schema/index.ts'
 import { ERRORS, problem } from '../../errors.ts'
 import type { RequestContext } from '../../lib/request-context.ts'
+import { queueMail } from '../../mail/queue.ts'
 import { coordinatorAccountProblems } from '../accounts/coordinator-accounts.ts'
 import { hashPassword, passwordProblem } from './passwords.ts'
 import type { IdentityPolicy } from './policy.ts'
@@ -15,7 +16,8 @@ import { startSession, type Started } from './sign-in-service.ts'
  * One-time links that set a password. An invitation gives a password to an account that has
  * none; an account that has one gets a new one only through a password reset an admin makes
  * (audited, short-lived), which also ends the account's sessions. A coordinator can therefore
- * never take over an existing account by inviting it.
+ * never take over an existing account by inviting it. Every link is also mailed to the account's
+ * address, queued in the link's own transaction.
  */
 export type LinkPurpose = 'invitation' | 'password-reset'
 
@@ -35,14 +37,19 @@ export async function createPasswordReset(db: Db, ctx: RequestContext, accountId
   return createLink(db, ctx, accountId, 'password-reset', baseUrl, now)
 }
 
-async function createLink(db: Db, ctx: RequestContext, accountId: string, purpose: LinkPurpose, baseUrl: string, now: Date): Promise<Link> {
+/**
+ * Creates the link and queues its mail. `ctx` null is the person's own "forgot password" (the mail
+ * worker calls it once it found the account): no caller's scope to check, and the account itself
+ * is the audit's actor.
+ */
+export async function createLink(db: Db, ctx: RequestContext | null, accountId: string, purpose: LinkPurpose, baseUrl: string, now: Date): Promise<Link> {
   return db.transaction(async (tx) => {
     const [account] = await tx.select({
-      id: accounts.id, role: accounts.role, email: accounts.email, active: accounts.active, traineeId: accounts.traineeId,
+      id: accounts.id, role: accounts.role, name: accounts.name, email: accounts.email, active: accounts.active, traineeId: accounts.traineeId,
       supervisorId: accounts.supervisorId, hasPassword: sql<boolean>`${accounts.passwordHash} is not null`
     }).from(accounts).where(eq(accounts.id, accountId)).for('update')
     // A coordinator invites only the people of their programs; anyone else's account is not found.
-    if (!account || (await coordinatorAccountProblems(tx, ctx.principal, account)).length > 0) throw ERRORS.notFound('account', accountId)
+    if (!account || (ctx && (await coordinatorAccountProblems(tx, ctx.principal, account)).length > 0)) throw ERRORS.notFound('account', accountId)
     if (account.role === 'integrator') throw problem('account-signs-in-with-keys', 'Integrations use API keys; only people sign in to the web pages.')
     if (!account.email) throw problem('account-email-missing', 'The account has no email address to sign in with; set one first.', { errors: [{ pointer: '/email', detail: 'is required to sign in' }] })
     if (!account.active) throw problem('account-inactive', 'The account is deactivated; reactivate it first.')
@@ -55,11 +62,15 @@ async function createLink(db: Db, ctx: RequestContext, accountId: string, purpos
     await tx.update(accountInvitations).set({ usedAt: now }).where(and(eq(accountInvitations.accountId, accountId), isNull(accountInvitations.usedAt)))
     const token = randomBytes(32).toString('base64url')
     const expiresAt = new Date(now.getTime() + VALID_MS[purpose])
-    await tx.insert(accountInvitations).values({ tokenHash: tokenHash(token), accountId, purpose, createdBy: ctx.principal.accountId, createdAt: now, expiresAt })
-    await recordAudit(tx, ctx, {
-      action: purpose === 'invitation' ? 'account.invite' : 'account.password_reset', objectType: 'account', objectId: accountId, changes: { expiresAt: expiresAt.toISOString() }
+    await tx.insert(accountInvitations).values({ tokenHash: tokenHash(token), accountId, purpose, createdBy: ctx?.principal.accountId ?? accountId, createdAt: now, expiresAt })
+    await recordAudit(tx, ctx ?? { principal: { accountId }, requestId: null }, {
+      action: purpose === 'invitation' ? 'account.invite' : 'account.password_reset', objectType: 'account', objectId: accountId,
+      changes: { expiresAt: expiresAt.toISOString(), ...(ctx ? {} : { via: 'forgot-password' }) }
     })
-    return { url: `${baseUrl.replace(/\/$/, '')}/${PATH[purpose]}/${token}`, expiresAt: expiresAt.toISOString() }
+    const link = { url: `${baseUrl.replace(/\/$/, '')}/${PATH[purpose]}/${token}`, expiresAt: expiresAt.toISOString() }
+    const template = purpose === 'invitation' ? 'invitation' : ctx ? 'password-reset-by-admin' : 'password-reset'
+    await queueMail(tx, { template, to: account.email, accountId, vars: { name: account.name, link: link.url, expiresAt: link.expiresAt } })
+    return link
   })
 }
 

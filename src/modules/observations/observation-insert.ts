@@ -1,7 +1,9 @@
 import { getTableColumns, sql, type Table } from 'drizzle-orm'
 import { PgDialect } from 'drizzle-orm/pg-core'
 import type { Db } from '../../db/client.ts'
-import { auditEvents, observationRevisions, observationScores, observations } from '../../db/schema/index.ts'
+import { auditEvents, events, observationRevisions, observationScores, observations } from '../../db/schema/index.ts'
+import { EVENT_CATALOG } from '../../events/catalog.ts'
+import { observationEvent } from '../../events/subjects.ts'
 import type { RequestContext } from '../../lib/request-context.ts'
 import type { ScoreState } from './observation-edits.ts'
 import { preparedOnce } from '../../db/prepared.ts'
@@ -10,8 +12,9 @@ import type { NewRevision } from './observations-repository.ts'
 
 /**
  * The hot path of API clients posting finished observations: ONE prepared statement checks the
- * placement and writes the observation, all its scores, its first revision and its audit row
- * (inserts chained in a WITH). It is atomic like a transaction (a statement is one), the foreign
+ * placement and writes the observation, all its scores, its first revision, its audit row and,
+ * when it is submitted at once, its observation.submitted event (inserts chained in a WITH; the
+ * event's organization is the placed trainee's, read by the guard anyway). It is atomic like a transaction (a statement is one), the foreign
  * keys are checked at its end, and it writes nothing at all unless the placement still holds and
  * still names the programme and rubric version the content was validated against.
  *
@@ -32,6 +35,7 @@ const observationRows = rowsOf(observations)
 const scoreRows = rowsOf(observationScores)
 const revisionRows = rowsOf(observationRevisions)
 const auditRows = rowsOf(auditEvents)
+const eventRows = rowsOf(events)
 const json = (name: string) => sql`${sql.placeholder(name)}::json`
 
 function guardedInsert(db: Db, role: CreatorRole, name: string) {
@@ -55,6 +59,10 @@ function guardedInsert(db: Db, role: CreatorRole, name: string) {
       insert into ${auditEvents} (actor_account_id, request_id, action, object_type, object_id, changes)
       select actor_account_id, request_id, action, object_type, object_id, changes
       from json_populate_recordset(null::${auditEvents}, ${json('audit')}) where exists (select 1 from o)
+    ), e as (
+      insert into ${events} (type, subject_type, subject_id, organization_ids, program_ids, actor_account_id, request_id, data)
+      select ev.type, ev.subject_type, ev.subject_id, array[placed.organization_id], ev.program_ids, ev.actor_account_id, ev.request_id, ev.data
+      from json_populate_recordset(null::${events}, ${json('events')}) ev, placed where exists (select 1 from o)
     )
     select count(*)::int as inserted from o`)
   return db._.session.prepareQuery<{ execute: { rows: Array<{ inserted: number }> }; all: unknown; values: unknown }>(query, undefined, name, false)
@@ -66,6 +74,15 @@ export interface NewObservation {
   scores: ScoreState[]
   revision: NewRevision
   audit: { action: string; changes: Record<string, unknown> }
+}
+
+/** The row of a created-and-submitted observation's event, but for its organization (the statement's placement). */
+function submitted(ctx: RequestContext, row: NewObservation['row']) {
+  const event = observationEvent('observation.submitted', { ...row, status: 'submitted' })
+  return {
+    type: event.type, subjectType: EVENT_CATALOG[event.type].subject, subjectId: event.subjectId, programIds: event.programIds,
+    actorAccountId: ctx.principal.accountId, requestId: ctx.requestId, data: event.data
+  }
 }
 
 /** Writes the new observation if its placement holds; false (and nothing written) if not. */
@@ -83,7 +100,8 @@ export async function insertNewObservation(db: Db, ctx: RequestContext, role: Cr
     observations: observationRows([w.row]),
     scores: scoreRows(w.scores.map((s) => ({ observationId: w.row.id, ...s }))),
     revisions: revisionRows([{ ...w.revision }]),
-    audit: auditRows([audit])
+    audit: auditRows([audit]),
+    events: eventRows(w.row.status === 'submitted' && !ctx.eventsOff ? [submitted(ctx, w.row)] : [])
   })
   return result.rows[0]?.inserted === 1
 }

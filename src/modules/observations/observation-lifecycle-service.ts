@@ -23,6 +23,7 @@ export async function submitObservation(db: Db, ctx: RequestContext, id: string,
       scoresChanged: false,
       kind: 'submitted',
       action: 'observation.submit',
+      event: 'observation.submitted',
       changes: { status: { from: 'draft', to: 'submitted' } }
     }, now)
   })
@@ -56,6 +57,7 @@ export async function amendObservation(db: Db, ctx: RequestContext, id: string, 
       kind: 'amended',
       reason,
       action: 'observation.amend',
+      event: 'observation.amended',
       changes: {
         reason, fields: edited.changedFields, scores: edited.changedScores,
         ...(wasAcknowledged ? { status: { from: 'acknowledged', to: 'submitted' } } : {})
@@ -79,6 +81,7 @@ export async function acknowledgeObservation(db: Db, ctx: RequestContext, id: st
       scoresChanged: false,
       kind: 'acknowledged',
       action: 'observation.acknowledge',
+      event: 'observation.acknowledged',
       changes: { status: { from: 'submitted', to: 'acknowledged' }, comment: body.comment !== undefined && body.comment !== null }
     }, now)
   })

@@ -39,6 +39,7 @@ export function placementSelect(db: Db, role: CreatorRole) {
     .select({
       visible: sql<boolean>`${visible}`.as('visible'),
       traineeActive: sql<boolean>`${trainees.active}`.as('trainee_active'),
+      organizationId: sql<string>`${trainees.organizationId}`.as('organization_id'),
       cohortId: sql<string | null>`${cohorts.id}`.as('cohort_id'),
       cohortActive: sql<boolean | null>`${cohorts.active}`.as('cohort_active'),
       programId: sql<string | null>`${programs.id}`.as('program_id'),

@@ -4,6 +4,7 @@ import { checkIfMatch, etagOf } from '../../lib/etag.ts'
 import type { RequestContext } from '../../lib/request-context.ts'
 import { observationScope } from '../access/policy.ts'
 import { recordAudit } from '../../db/audit.ts'
+import { recordObservationEvent } from '../../events/subjects.ts'
 import { orderedScores, type Content } from './observation-edits.ts'
 import { contentOf, toView, type ObservationRow } from './observation-view.ts'
 import { findObservation, insertRevision, replaceScores, updateObservation, type NewRevision } from './observations-repository.ts'
@@ -51,6 +52,8 @@ export interface NextState {
   reason?: string
   action: string
   changes: Record<string, unknown>
+  /** The event the write reports, if any (saving a draft reports none: nobody else sees drafts). */
+  event?: 'observation.submitted' | 'observation.amended' | 'observation.acknowledged'
 }
 
 /**
@@ -88,5 +91,6 @@ export async function writeRevision(tx: Db, ctx: RequestContext, current: Curren
     objectId: row.id,
     changes: { revision: { from: before.revision, to: row.revision }, ...next.changes }
   })
+  if (next.event && row.status !== 'draft') await recordObservationEvent(tx, ctx, next.event, { ...row, status: row.status })
   return { view, etag: etagOf(row.id, row.revision) }
 }

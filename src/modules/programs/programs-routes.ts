@@ -39,7 +39,7 @@ const programsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.patch('/programs/:id', {
     onRequest: app.requireRole('admin'),
     schema: {
-      tags, operationId: 'updateProgram', summary: 'Change a programme\'s name or description', params: IdParams,
+      tags, operationId: 'updateProgram', summary: 'Change a programme\'s name, description or reminder days', params: IdParams,
       headers: IfMatchHeaders, body: UpdateProgramBody, response: { 200: ProgramSchema }
     }
   }, async (request, reply) =>

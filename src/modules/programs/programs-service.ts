@@ -33,7 +33,8 @@ export function createProgram(db: Db, ctx: RequestContext, body: CreateProgram) 
         { errors: [{ pointer: '/rubricVersion', detail: pin ? 'this version is a draft, not published' : 'no such version of this rubric' }] })
     }
     const row = await insertAudited(tx, ctx, programs, OBJECT, {
-      name: body.name, description: body.description ?? null, rubricVersionId: pin.id
+      name: body.name, description: body.description ?? null, rubricVersionId: pin.id,
+      acknowledgeReminderDays: body.acknowledgeReminderDays ?? null, draftReminderDays: body.draftReminderDays ?? null
     })
     return { ...row, rubricKey: pin.key, rubricVersion: pin.version }
   })

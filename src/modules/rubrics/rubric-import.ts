@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import { recordAudit } from '../../db/audit.ts'
+import { recordRubricPublished } from '../../events/subjects.ts'
 import { listRubricFiles, loadRubricFiles, RubricFilesInvalid, type FileProblem, type LoadedRubric } from './rubric-files.ts'
 import { contentHashOf } from './rubric-validation.ts'
 import * as repo from './rubrics-repository.ts'
@@ -80,6 +81,7 @@ async function apply(tx: Db, p: Exclude<Plan, { kind: 'conflict' }>): Promise<Im
         action: 'rubric_version.publish', objectType: 'rubric_version', objectId: p.draft.id,
         changes: { rubricKey: key, version: p.draft.version, status: { from: 'draft', to: 'published' }, contentHash: p.draft.contentHash, source: 'import', file }
       })
+      await recordRubricPublished(tx, null, { rubricId: p.draft.rubricId, rubricKey: key, version: p.draft.version, rubricVersionId: p.draft.id })
       return { key, version: row?.version ?? p.draft.version, outcome: 'created' }
     }
     case 'new':

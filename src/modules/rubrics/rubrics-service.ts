@@ -4,6 +4,7 @@ import { checkIfMatch } from '../../lib/etag.ts'
 import { decodeCursor, toPage } from '../../lib/pagination.ts'
 import type { RequestContext } from '../../lib/request-context.ts'
 import { recordAudit } from '../../db/audit.ts'
+import { recordRubricPublished } from '../../events/subjects.ts'
 import type { RubricDefinition, RubricDetailView, RubricSummaryView, RubricVersionView } from './rubric-schemas.ts'
 import { contentHashOf, definitionProblems, under } from './rubric-validation.ts'
 import * as repo from './rubrics-repository.ts'
@@ -68,6 +69,7 @@ export async function auditNewVersion(tx: Db, ctx: RequestContext | null, key: s
     action: 'rubric_version.create', objectType: 'rubric_version', objectId: v.id,
     changes: { rubricKey: key, version: v.version, status: v.status, contentHash: v.contentHash, definition: v.definition, ...extra }
   })
+  if (v.status === 'published') await recordRubricPublished(tx, ctx, { rubricId: v.rubricId, rubricKey: key, version: v.version, rubricVersionId: v.id })
 }
 
 export async function createVersion(db: Db, ctx: RequestContext, key: string, body: { definition: RubricDefinition; publish?: boolean }): Promise<RubricVersionView> {
@@ -122,6 +124,7 @@ export async function publishVersion(db: Db, ctx: RequestContext, key: string, v
       action: 'rubric_version.publish', objectType: 'rubric_version', objectId: row.id,
       changes: { rubricKey: key, version, status: { from: 'draft', to: 'published' }, contentHash: row.contentHash }
     })
+    await recordRubricPublished(tx, ctx, { rubricId: row.rubricId, rubricKey: key, version, rubricVersionId: row.id })
     return toVersion({ ...row, key })
   })
 }

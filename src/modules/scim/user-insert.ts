@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { sql } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import { preparedStatement } from '../../db/prepared.ts'
-import { accounts, auditEvents, organizations, scimUsers, supervisors, trainees } from '../../db/schema/index.ts'
+import { accounts, auditEvents, events, organizations, programOrganizations, scimUsers, supervisors, trainees } from '../../db/schema/index.ts'
 import type { RequestContext } from '../../lib/request-context.ts'
 import type { PersonRole, UserState } from './user-mapping.ts'
 import type { UserRow } from './users-repository.ts'
@@ -11,7 +11,9 @@ import type { UserRow } from './users-repository.ts'
  * The hot path of an identity provider creating a user (POST /scim/v2/Users), in two
  * statements (the write prepared) where the services' own calls took fifteen: one reads everything the create's checks
  * need (the users-service decides, with the services' own verdicts, in their order), one writes
- * the person, its account, the scim_users row and their three audit rows (inserts chained in a
+ * the person, its account, the scim_users row, their three audit rows and the person's
+ * trainee.created or supervisor.created event (scope keys as src/events/subjects.ts gives them: a
+ * supervisor's programs are those serving the organization; a new trainee sits in no cohort) (inserts chained in a
  * WITH: atomic, foreign keys checked at its end) and returns the new user's row. The unique
  * indexes (userName, email, HR id) still refuse a create that raced past the checks.
  */
@@ -86,6 +88,14 @@ const insertStatement = (role: PersonRole) => preparedStatement<InsertedRow>(`sc
       insert into ${auditEvents} (actor_account_id, request_id, action, object_type, object_id, changes)
       select actor_account_id, request_id, action, object_type, object_id, changes
       from json_populate_recordset(null::${auditEvents}, ${p('audit')}::json)
+    ), event as (
+      insert into ${events} (type, subject_type, subject_id, organization_ids, program_ids, actor_account_id, request_id, data)
+      select ${p('eventType')}, ${role}, ${p('personId')}, array[${p('organizationId')}::uuid],
+        ${role === 'supervisor'
+          ? sql`array(select program_id from ${programOrganizations} where organization_id = ${p('organizationId')})`
+          : sql`'{}'::uuid[]`},
+        ${p('actorAccountId')}, ${p('requestId')}, ${p('eventData')}::jsonb
+      where ${p('withEvent')}::boolean
     )
     select person.name, person.email, person.discipline, person.external_hr_id, person.active, person.revision as person_revision,
       scim_user.revision, scim_user.created_at, greatest(scim_user.updated_at, person.updated_at) as last_modified
@@ -121,6 +131,8 @@ export async function insertUser(db: Db, ctx: RequestContext, role: PersonRole, 
   })
   const { rows: [r] } = await INSERTS[role](db, {
     id, personId, accountId, role, organizationId, name: s.name, email: s.email, discipline: s.discipline, externalHrId: s.externalHrId, ...fields,
+    eventType: `${role}.created`, actorAccountId: ctx.principal.accountId, requestId: ctx.requestId, withEvent: !ctx.eventsOff,
+    eventData: JSON.stringify({ [`${role}Id`]: personId, organizationId, active: true, links: { self: `/v1/${role}s/${personId}` } }),
     audit: JSON.stringify([
       audit(`${role}.create`, role, personId, personValues),
       audit('account.create', 'account', accountId, accountValues),

@@ -5,6 +5,7 @@ import { listChanges, type ListPage } from '../../lib/delta-sync.ts'
 import type { RequestContext } from '../../lib/request-context.ts'
 import { organizationScope, supervisorScope } from '../access/policy.ts'
 import { setPersonActive } from '../accounts/person-accounts.ts'
+import { recordSupervisorEvents } from '../../events/subjects.ts'
 import { checkExternalHrIdFree } from '../trainees/hr-ids.ts'
 import { supervisorFilters } from './supervisors-repository.ts'
 import type { CreateSupervisor, SupervisorListFilter, UpdateSupervisor } from './supervisors-schemas.ts'
@@ -16,10 +17,12 @@ export function createSupervisor(db: Db, ctx: RequestContext, body: CreateSuperv
     // Integrators and coordinators see only their organizations, so they create supervisors only there.
     await requireReference(tx, organizations, body.organizationId, organizationScope(ctx.principal), '/organizationId', 'organization')
     await checkExternalHrIdFree(tx, ctx.principal, { kind: OBJECT, organizationId: body.organizationId, externalHrId: body.externalHrId })
-    return insertAudited(tx, ctx, supervisors, OBJECT, {
+    const row = await insertAudited(tx, ctx, supervisors, OBJECT, {
       organizationId: body.organizationId, name: body.name, email: body.email, discipline: body.discipline ?? null,
       externalHrId: body.externalHrId ?? null
     })
+    await recordSupervisorEvents(tx, ctx, 'created', [row])
+    return row
   })
 }
 
@@ -50,7 +53,9 @@ export function updateSupervisor(db: Db, ctx: RequestContext, id: string, patch:
         exceptId: id
       })
     }
-    return updateAudited(tx, ctx, { table: supervisors, objectType: OBJECT, current, patch })
+    const row = await updateAudited(tx, ctx, { table: supervisors, objectType: OBJECT, current, patch })
+    if (row.revision !== current.revision) await recordSupervisorEvents(tx, ctx, 'updated', [row])
+    return row
   })
 }
 

@@ -8,6 +8,7 @@ import { cohortScope, organizationScope, outsideCoordinatedPrograms, traineeScop
 import { checkPlacementServed } from '../access/tenancy.ts'
 import { setPersonActive } from '../accounts/person-accounts.ts'
 import { listChanges, type ListPage } from '../../lib/delta-sync.ts'
+import { recordTraineeEvents } from '../../events/subjects.ts'
 import { checkExternalHrIdFree } from './hr-ids.ts'
 import { traineeFilters } from './trainees-repository.ts'
 import type { CreateTrainee, TraineeListFilter, UpdateTrainee } from './trainees-schemas.ts'
@@ -48,7 +49,7 @@ export function createTrainee(db: Db, ctx: RequestContext, body: CreateTrainee) 
     await checkReferences(tx, ctx.principal, body, true)
     await checkPlacementServed(tx, { organizationId: body.organizationId, cohortId: body.cohortId ?? null }, '/cohortId')
     await checkExternalHrIdFree(tx, ctx.principal, { kind: OBJECT, organizationId: body.organizationId, externalHrId: body.externalHrId })
-    return insertAudited(tx, ctx, trainees, OBJECT, {
+    const row = await insertAudited(tx, ctx, trainees, OBJECT, {
       organizationId: body.organizationId,
       cohortId: body.cohortId ?? null,
       name: body.name,
@@ -56,6 +57,8 @@ export function createTrainee(db: Db, ctx: RequestContext, body: CreateTrainee) 
       discipline: body.discipline ?? null,
       externalHrId: body.externalHrId ?? null
     })
+    await recordTraineeEvents(tx, ctx, 'created', [row])
+    return row
   })
 }
 
@@ -93,7 +96,9 @@ export function updateTrainee(db: Db, ctx: RequestContext, id: string, patch: Up
         exceptId: id
       })
     }
-    return updateAudited(tx, ctx, { table: trainees, objectType: OBJECT, current, patch })
+    const row = await updateAudited(tx, ctx, { table: trainees, objectType: OBJECT, current, patch })
+    if (row.revision !== current.revision) await recordTraineeEvents(tx, ctx, 'updated', [row], new Map([[id, current.cohortId]]))
+    return row
   })
 }
 

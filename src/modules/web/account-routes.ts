@@ -4,6 +4,7 @@ import { html } from '../../lib/html.ts'
 import { changePassword, checkOwnPassword, signOutEverywhere } from '../identity/account-service.ts'
 import { totpRequired } from '../identity/policy.ts'
 import { SESSION_COOKIE, type WebSession } from '../identity/sessions.ts'
+import { myEmailReminders, updateMySettings } from '../accounts/me-service.ts'
 import { confirmEnrolment, removeTwoFactor, renewRecoveryCodes, startEnrolment, twoFactorStatus } from '../identity/two-factor-service.ts'
 import { enrolForm, NEW_PASSWORD_HINT, passwordField, recoveryCodesView, waitMessage } from './identity-views.ts'
 import { csrfField, notice, page } from './layout.ts'
@@ -19,6 +20,8 @@ const PasswordForm = Type.Object({ current: Type.String({ maxLength: 1000 }), pa
 const CodeForm = Type.Object({ code: Type.String({ maxLength: 100 }), ...Csrf })
 const CurrentForm = Type.Object({ current: Type.String({ maxLength: 1000 }), ...Csrf })
 const Empty = Type.Object({ ...Csrf })
+/** A checkbox: sent as `on` when ticked, absent when not. */
+const RemindersForm = Type.Object({ emailReminders: Type.Optional(Type.String({ maxLength: 10 })), ...Csrf })
 
 type Messages = { success?: string; error?: string; fields?: Record<string, string> }
 
@@ -27,6 +30,7 @@ export function accountRoutes(app: FastifyInstance): void {
     const ctx = pageContext(request, '/account')
     const tf = await twoFactorStatus(app.db, session.principal.accountId)
     const required = totpRequired(app.identity, session.principal.role)
+    const reminders = await myEmailReminders(app.db, session.principal.accountId)
     return sendPage(reply, page(ctx, 'Your account', html`
       ${m.success ? notice('success', m.success) : ''}${m.error ? notice('error', m.error) : ''}
       <h2>Password</h2>
@@ -50,6 +54,13 @@ export function accountRoutes(app: FastifyInstance): void {
         </form>`}` : html`
         <p>Off. With it on, signing in also needs a code from an app on your phone, so a stolen password alone is not enough.</p>
         <p><a class="button" href="/account/two-factor">Set up two-factor sign-in</a></p>`}
+      <h2>Email reminders</h2>
+      <form method="post" action="/account/reminders">
+        ${csrfField(ctx)}
+        <div class="field"><label><input type="checkbox" name="emailReminders" value="on"${reminders ? html` checked` : ''}> Email me reminders (observations waiting for my acknowledgement, drafts left open)</label></div>
+        <p class="hint">Invitations, password links and notices of new observations and certificates are always sent.</p>
+        <div class="actions"><button type="submit" class="secondary">Save</button></div>
+      </form>
       <h2>Sign out everywhere</h2>
       <p>Ends every session of your account, on every device, this one included.</p>
       <form method="post" action="/account/sign-out-everywhere">${csrfField(ctx)}<button type="submit" class="secondary">Sign out everywhere</button></form>`), status)
@@ -67,6 +78,14 @@ export function accountRoutes(app: FastifyInstance): void {
     if (result.ok) return accountPage(request, reply, session, { success: `Password changed. ${result.sessionsEnded} other session${result.sessionsEnded === 1 ? '' : 's'} ended.` })
     if (result.field === 'wait') return accountPage(request, reply, session, { error: result.message }, 429)
     return accountPage(request, reply, session, { fields: { [result.field]: result.message } }, 422)
+  })
+
+  app.post('/account/reminders', { schema: { hide: true, body: RemindersForm } }, async (request, reply) => {
+    const session = requireSignIn(request, reply)
+    if (!session) return reply
+    const on = (request.body as { emailReminders?: string }).emailReminders === 'on'
+    await updateMySettings(app.db, sessionContext(request, session.principal), { emailReminders: on }, undefined)
+    return accountPage(request, reply, session, { success: on ? 'Reminder emails are on.' : 'Reminder emails are off.' })
   })
 
   app.post('/account/sign-out-everywhere', { schema: { hide: true, body: Empty } }, async (request, reply) => {

@@ -49,6 +49,8 @@ tbody th .muted{font-weight:400}
 td .button{white-space:nowrap}
 .num{text-align:right}
 .muted{color:var(--muted)}
+.mail-text{white-space:pre-wrap;overflow-wrap:anywhere}
+.mail-html{width:100%;min-height:28rem;border:1px solid var(--muted)}
 .nowrap{white-space:nowrap}
 .visually-hidden{position:absolute;width:1px;height:1px;margin:-1px;padding:0;border:0;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
 ul.plain{list-style:none;margin:0;padding:0}

@@ -7,6 +7,7 @@ import { acceptLink, findLink, type LinkPurpose } from '../identity/links-servic
 import { endSession, SESSION_COOKIE } from '../identity/sessions.ts'
 import { signIn, type Started } from '../identity/sign-in-service.ts'
 import { ssoRequiredFor } from '../sso/sso-required.ts'
+import { forgotPasswordRoutes } from './forgot-password-routes.ts'
 import { NEW_PASSWORD_HINT, passwordField, waitMessage } from './identity-views.ts'
 import { pageContext, PRE_SESSION_COOKIE, sendPage, type WebOptions } from './web-plugin.ts'
 
@@ -60,8 +61,11 @@ export function authRoutes(app: FastifyInstance, o: WebOptions): void {
         <div class="actions"><button type="submit">Sign in</button></div>
       </form>
       <p><a href="/sign-in/sso?next=${encodeURIComponent(o.next ?? '/')}">Sign in with your organization (single sign-on)</a></p>
-      <p class="muted">No password yet? Your coordinator sends you a link to set one. Forgotten it? An administrator can send you a link to choose a new one.</p>`), o.status)
+      <p><a href="/forgot-password">Forgot your password?</a></p>
+      <p class="muted">No password yet? Your coordinator sends you a link to set one.</p>`), o.status)
   }
+
+  forgotPasswordRoutes(app, preSessionToken)
 
   app.get('/', { schema: { hide: true } }, async (request, reply) =>
     reply.redirect(request.webSession ? HOME[request.webSession.principal.role] ?? '/sign-in' : '/sign-in', 303))

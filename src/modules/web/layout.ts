@@ -16,7 +16,7 @@ const NAV: Record<string, Array<[string, string]>> = {
   supervisor: [['/my/trainees', 'My trainees']],
   trainee: [['/my/observations', 'My observations']],
   coordinator: [['/cohorts', 'Cohorts']],
-  admin: [['/cohorts', 'Cohorts']]
+  admin: [['/cohorts', 'Cohorts'], ['/admin/mail', 'Mail']]
 }
 
 export function csrfField(ctx: PageContext): SafeHtml {

@@ -94,7 +94,8 @@ function refuse(request: FastifyRequest, reply: FastifyReply): FastifyReply {
 }
 
 /** What the API's services need about a page's request: the signed-in person and the request id. */
-export const sessionContext = (request: FastifyRequest, principal: Principal): RequestContext => ({ principal, requestId: request.id })
+export const sessionContext = (request: FastifyRequest, principal: Principal): RequestContext =>
+  ({ principal, requestId: request.id, ...(request.server.eventsOff ? { eventsOff: true } : {}) })
 
 /** The signed-in person, or a redirect to sign in (HTML pages never answer 401). */
 export function requireSignIn(request: FastifyRequest, reply: FastifyReply, roles?: string[]): WebSession | undefined {

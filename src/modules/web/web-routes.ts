@@ -8,6 +8,7 @@ import { observationRoutes } from './observation-routes.ts'
 import { observationLifecycleRoutes } from './observation-lifecycle-routes.ts'
 import { peopleRoutes } from './people-routes.ts'
 import { observationAmendRoutes } from './observation-amend-routes.ts'
+import { adminMailRoutes } from './admin-mail-routes.ts'
 import { webScope, type WebOptions } from './web-plugin.ts'
 
 /** The web pages: one encapsulated scope, so cookies, form bodies and CSRF checks stay out of the API. */
@@ -22,6 +23,7 @@ export default async function webRoutes(app: FastifyInstance, o: WebOptions): Pr
   observationLifecycleRoutes(app)
   peopleRoutes(app)
   observationAmendRoutes(app)
+  adminMailRoutes(app)
 }
 
 /** Secure cookies, except over plain http to a host other than this machine (where a browser would drop them). */

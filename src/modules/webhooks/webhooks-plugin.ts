@@ -1,8 +1,54 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../../config.ts'
+import { consumeOnce, consumerLoop } from '../../events/consumers.ts'
+import { createDeliveryWorker, type DeliveryWorker } from './delivery-worker.ts'
+import { fanOutConsumer } from './fan-out.ts'
+import { createDeliveryAgent } from './safe-fetch.ts'
 
-/** Webhook fan-out (a feed consumer) and delivery workers. Built by the webhooks work package. */
-export default fp(async function webhooksPlugin(app: FastifyInstance, config: Pick<Config, 'WEBHOOK_ALLOW_PRIVATE' | 'WEBHOOK_CONCURRENCY'>) {
-  void app; void config
-}, { name: 'webhooks', dependencies: ['background', 'events'] })
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Webhook delivery of this instance; the run-once functions let tests and tools drive it. */
+    webhooks: {
+      worker: DeliveryWorker
+      /** One fan-out batch (the loop's run); true when a full batch was read. */
+      fanOutOnce: () => Promise<boolean>
+      allowPrivate: boolean
+      /** How far back a replay may reach: what the feed keeps. */
+      retentionDays: number
+    }
+  }
+}
+
+export const DELIVERY_LOOP = 'webhooks:deliver'
+/** Polling for due retries and other instances' fan-out; this instance's own fan-out nudges at once. */
+const DELIVERY_POLL_MS = 1000
+
+/**
+ * The webhook fan-out (a feed consumer, under the name the relay nudges) and the delivery loop:
+ * up to WEBHOOK_CONCURRENCY sends at a time on this instance, the loop nudged by the fan-out after
+ * its batch commits and by each finished send. At shutdown the sends in progress are aborted and
+ * left unrecorded: their leases expire and they are sent again, with the same webhook-id.
+ */
+export default fp(async function webhooksPlugin(app: FastifyInstance, config: Pick<Config, 'WEBHOOK_ALLOW_PRIVATE' | 'WEBHOOK_CONCURRENCY' | 'EVENTS_RETENTION_DAYS'>) {
+  const agent = createDeliveryAgent(config.WEBHOOK_ALLOW_PRIVATE)
+  const worker = createDeliveryWorker({
+    db: app.db, secrets: app.identity.secrets, agent, allowPrivate: config.WEBHOOK_ALLOW_PRIVATE,
+    concurrency: config.WEBHOOK_CONCURRENCY, publicBaseUrl: app.identity.publicBaseUrl, log: app.log,
+    onSettled: () => app.background.nudge(DELIVERY_LOOP)
+  })
+  const { consumer, takeQueued } = fanOutConsumer()
+  const fanOutOnce = async () => {
+    const more = await consumeOnce(app.db, consumer)
+    if (takeQueued() > 0) app.background.nudge(DELIVERY_LOOP)
+    return more
+  }
+  app.decorate('webhooks', { worker, fanOutOnce, allowPrivate: config.WEBHOOK_ALLOW_PRIVATE, retentionDays: config.EVENTS_RETENTION_DAYS })
+  app.background.register(consumerLoop(consumer.name), { intervalMs: DELIVERY_POLL_MS }, async () => (await fanOutOnce()) ? 'more' : undefined)
+  app.background.register(DELIVERY_LOOP, { intervalMs: DELIVERY_POLL_MS }, async (signal) => { await worker.runOnce(signal) })
+  // After the background plugin's preClose (registered first), which aborts the sends' signal.
+  app.addHook('preClose', async () => {
+    await worker.drain()
+    await agent.close()
+  })
+}, { name: 'webhooks', dependencies: ['background', 'events', 'identity', 'db'] })

@@ -1,0 +1,91 @@
+import { sql } from 'drizzle-orm'
+import type { Db } from '../../db/client.ts'
+import { recordAudit } from '../../db/audit.ts'
+import { rows } from '../../db/rows.ts'
+import { recordEvents } from '../../events/record.ts'
+import { queueMail } from '../../mail/queue.ts'
+import { FAILING_DISABLE_MS, parseRetryAfter, retryDelayMs } from './retry-schedule.ts'
+import type { DeliveryAnswer } from './safe-fetch.ts'
+
+/**
+ * What one attempt's answer means, written in one transaction: the attempt's row, the delivery's
+ * next state and the endpoint's health. The delivery's update is fenced by `attempts = claimed`: a
+ * worker that comes back after its lease expired (another took the delivery over) writes nothing.
+ */
+export interface ClaimedAttempt {
+  deliveryId: string
+  endpointId: string
+  attempt: number
+  manual: boolean
+  startedAt: Date
+}
+
+export type DisabledReason = 'gone' | 'failing'
+
+const succeeded = (a: DeliveryAnswer) => a.status !== null && a.status >= 200 && a.status < 300
+
+/** Answers whether the result was written (false: the claim was stale). */
+export async function recordAttempt(db: Db, c: ClaimedAttempt, answer: DeliveryAnswer, o: { publicBaseUrl: string; random?: () => number }): Promise<boolean> {
+  const ok = succeeded(answer)
+  const gone = answer.status === 410
+  const throttled = answer.status === 429 || answer.status === 503
+  const delay = ok || gone ? null : retryDelayMs(c.attempt, throttled ? parseRetryAfter(answer.retryAfter) : undefined, o.random)
+  const state = ok ? 'succeeded' : delay === null ? 'failed' : 'pending'
+  const lastError = ok ? null : answer.error ?? `HTTP ${answer.status}`
+  return db.transaction(async (tx) => {
+    const [updated] = await rows<{ id: string }>(tx, sql`
+      update webhook_deliveries set state = ${state}, lease_until = null, retry_requested = false,
+        last_status = ${answer.status}, last_error = ${lastError}, updated_at = now(),
+        next_attempt_at = case when ${delay}::bigint is null then next_attempt_at else now() + make_interval(secs => ${delay}::bigint / 1000.0) end,
+        completed_at = case when ${state} = 'pending' then null else now() end
+      where id = ${c.deliveryId} and attempts = ${c.attempt} and state = 'sending'
+      returning id`)
+    if (!updated) return false
+    await tx.execute(sql`
+      insert into webhook_attempts (delivery_id, attempt, started_at, latency_ms, status, error, response_excerpt, manual)
+      values (${c.deliveryId}, ${c.attempt}, ${c.startedAt.toISOString()}::timestamptz, ${answer.latencyMs}, ${answer.status}, ${answer.error}, ${answer.excerpt}, ${c.manual})
+      on conflict (delivery_id, attempt) do nothing`)
+    if (ok) {
+      await tx.execute(sql`update webhook_endpoints set failing_since = null where id = ${c.endpointId} and failing_since is not null`)
+      return true
+    }
+    const [health] = await rows<{ expired: boolean }>(tx, sql`
+      update webhook_endpoints set failing_since = coalesce(failing_since, now()) where id = ${c.endpointId}
+      returning now() - failing_since >= make_interval(secs => ${FAILING_DISABLE_MS / 1000}) as expired`)
+    if (gone) await disableEndpoint(tx, c.endpointId, 'gone', o.publicBaseUrl)
+    else if (health?.expired) await disableEndpoint(tx, c.endpointId, 'failing', o.publicBaseUrl)
+    return true
+  })
+}
+
+interface Disabled { id: string; url: string; organization_id: string | null; owner_account_id: string; owner_name: string; owner_email: string | null }
+
+/**
+ * The service deactivates an endpoint (it answered 410, or failed for 5 days): in one transaction
+ * the change, its audit row (no actor), an `endpoint.disabled` event and the owner's mail.
+ */
+export async function disableEndpoint(tx: Db, endpointId: string, reason: DisabledReason, publicBaseUrl: string): Promise<boolean> {
+  const [row] = await rows<Disabled>(tx, sql`
+    with disabled as (
+      update webhook_endpoints set active = false, disabled_reason = ${reason}, disabled_at = now(), revision = revision + 1, updated_at = now()
+      where id = ${endpointId} and active returning id, url, organization_id, owner_account_id
+    )
+    select d.*, a.name as owner_name, a.email as owner_email from disabled d join accounts a on a.id = d.owner_account_id`)
+  if (!row) return false
+  const self = `/v1/webhook-endpoints/${row.id}`
+  await recordAudit(tx, null, {
+    action: 'webhook_endpoint.disable', objectType: 'webhook_endpoint', objectId: row.id,
+    changes: { active: { from: true, to: false }, disabledReason: { from: null, to: reason } }
+  })
+  await recordEvents(tx, null, [{
+    type: 'endpoint.disabled', subjectId: row.id, organizationIds: row.organization_id ? [row.organization_id] : [], programIds: [],
+    data: { endpointId: row.id, reason, links: { self, deliveries: `${self}/deliveries` } }
+  }])
+  if (row.owner_email) {
+    await queueMail(tx, {
+      template: 'endpoint-disabled', to: row.owner_email, accountId: row.owner_account_id,
+      vars: { name: row.owner_name, url: row.url, reason, link: `${publicBaseUrl}${self}` }
+    })
+  }
+  return true
+}
