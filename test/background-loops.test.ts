@@ -106,3 +106,17 @@ t.test('disabled (DISPATCHER_ENABLED=false), loops are registered but never run'
   t.throws(() => bg.register('off', { intervalMs: 1 }, async () => {}), /registered twice/)
   await bg.stop()
 })
+
+t.test('with a minimum gap, nudges within it wait, so a burst of commits is one run', async (t) => {
+  const bg = createBackground({ enabled: true, log: quiet })
+  const starts: number[] = []
+  bg.register('batched', { intervalMs: 60_000, minGapMs: 150 }, async () => { starts.push(Date.now()) })
+  bg.start()
+  await until(() => starts.length === 1, 'the first run')
+  for (let i = 0; i < 10; i++) { bg.nudge('batched'); await sleep(5) }
+  await until(() => starts.length === 2, 'the run the nudges asked for')
+  await sleep(200)
+  t.equal(starts.length, 2, 'ten nudges, one run')
+  t.ok(starts[1]! - starts[0]! >= 145, `at least the gap apart (${starts[1]! - starts[0]!} ms)`)
+  await bg.stop()
+})

@@ -111,3 +111,18 @@ t.test('the watch on one instance and the daily job on another tell one change o
   t.equal(told.length, 1, 'one event')
   t.match(told[0], { from: null, to: 'eligible', asOf: '2026-04-21' })
 })
+
+t.test('a daily pass that runs before the watch has handled a submission tells it as activity, and the watch tells nothing more', async (t) => {
+  const ahead = await w.person()
+  const observationId = await observationAt(db, w, ahead.trainee.id, { status: 'submitted', sessionDate: '2026-04-22', at: '2026-04-22T02:00:00Z' })
+  await recordEvents(db, null, [{
+    type: 'observation.submitted', subjectId: observationId, organizationIds: [w.org.id], programIds: [w.program.id],
+    data: { observationId, traineeId: ahead.trainee.id, supervisorId: w.supervisor.id, programId: w.program.id, status: 'submitted', revision: 1, links: {} }
+  }])
+  // Not yet numbered, then numbered but not yet read by the watch: both are activity the watch has still to handle.
+  await tick('2026-04-22T17:00:00Z')
+  t.match(await eligibilityEvents(db, ahead.trainee.id), [{ from: null, to: 'eligible', cause: 'activity', asOf: '2026-04-23' }])
+  await relayOnce(app.db)
+  while (await watch('2026-04-22T17:05:00Z'));
+  t.equal((await eligibilityEvents(db, ahead.trainee.id)).length, 1, 'the watch finds the change told')
+})

@@ -9,6 +9,12 @@ export type LoopResult = 'more' | void
 export interface LoopOptions {
   /** Pause between runs while there is nothing to do. */
   intervalMs: number
+  /**
+   * A nudge within this long of the last run's start waits until it has passed: a loop that may
+   * trail by this much (eligibility, mail notices) then handles a burst of work in one batch
+   * instead of one run per commit. A full batch (`'more'`) still runs again at once.
+   */
+  minGapMs?: number
 }
 
 /**
@@ -41,6 +47,7 @@ interface Loop {
   running?: Promise<void>
   nudged: boolean
   failures: number
+  startedAt: number
 }
 
 export function createBackground(options: { enabled: boolean; log: FastifyBaseLogger }): Background {
@@ -59,10 +66,11 @@ export function createBackground(options: { enabled: boolean; log: FastifyBaseLo
   const tick = (loop: Loop) => {
     if (loop.running || abort.signal.aborted) return
     loop.nudged = false
+    loop.startedAt = Date.now()
     loop.running = loop.run(abort.signal).then(
       (result) => {
         loop.failures = 0
-        return result === 'more' || loop.nudged ? 0 : loop.options.intervalMs
+        return result === 'more' ? 0 : loop.nudged ? gapLeft(loop) : loop.options.intervalMs
       },
       (err: unknown) => {
         loop.failures++
@@ -78,17 +86,19 @@ export function createBackground(options: { enabled: boolean; log: FastifyBaseLo
     })
   }
 
+  const gapLeft = (loop: Loop) => Math.max(0, loop.startedAt + (loop.options.minGapMs ?? 0) - Date.now())
+
   const nudge = (loop: Loop) => {
     if (!started) return
     if (loop.running) loop.nudged = true
-    else if (loop.failures === 0) schedule(loop, 0)
+    else if (loop.failures === 0) schedule(loop, gapLeft(loop))
   }
 
   return {
     enabled: options.enabled,
     register(name, loopOptions, run) {
       if (loops.has(name)) throw new Error(`background loop ${name} registered twice`)
-      const loop: Loop = { name, options: loopOptions, run, nudged: false, failures: 0 }
+      const loop: Loop = { name, options: loopOptions, run, nudged: false, failures: 0, startedAt: 0 }
       loops.set(name, loop)
       if (started) schedule(loop, 0)
     },

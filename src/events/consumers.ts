@@ -25,6 +25,8 @@ export interface FeedConsumer {
   types: readonly EventType[]
   /** Events per call at most (default 100). */
   batchSize?: number
+  /** How far it may trail the feed: its runs are at least this far apart, so a burst is one batch (see LoopOptions.minGapMs). */
+  minGapMs?: number
   /**
    * Handles a batch in `tx`; the consumer's position advances in the same transaction, so each
    * event is handled exactly once (a failure rolls both back and the batch comes again).
@@ -89,5 +91,5 @@ export async function consumeOnce(db: Db, consumer: FeedConsumer): Promise<boole
  * this one).
  */
 export function consumeFeed(background: Background, db: Db, consumer: FeedConsumer): void {
-  background.register(consumerLoop(consumer.name), { intervalMs: POLL_MS }, async () => (await consumeOnce(db, consumer)) ? 'more' : undefined)
+  background.register(consumerLoop(consumer.name), { intervalMs: POLL_MS, minGapMs: consumer.minGapMs }, async () => (await consumeOnce(db, consumer)) ? 'more' : undefined)
 }

@@ -34,7 +34,7 @@ export default fp(async function mailPlugin(app: FastifyInstance, config: Pick<C
   const notices = mailNotices(config.PUBLIC_BASE_URL)
   let handled = false
   const consumer = { ...notices, handle: async (tx: Db, events: FeedEvent[]) => { await notices.handle(tx, events); handled = true } }
-  app.background.register(consumerLoop(notices.name), { intervalMs: 1000 }, async () => {
+  app.background.register(consumerLoop(notices.name), { intervalMs: 1000, minGapMs: notices.minGapMs }, async () => {
     handled = false
     const more = await consumeOnce(app.db, consumer)
     if (handled) app.background.nudge(MAIL_LOOP)

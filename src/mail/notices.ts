@@ -25,6 +25,9 @@ export function mailNotices(baseUrl: string): FeedConsumer {
   return {
     name: MAIL_NOTICES,
     types: ['observation.submitted', 'certificate.issued', 'certificate.revoked'],
+    // A notice may trail its change by a second: a burst of submissions is one batch of mail.
+    batchSize: 500,
+    minGapMs: 1000,
     async handle(tx: Db, events: FeedEvent[]) {
       const observationIds = events.filter((e) => e.type === 'observation.submitted').map((e) => e.subjectId)
       const certificateIds = events.filter((e) => e.type !== 'observation.submitted').map((e) => e.subjectId)

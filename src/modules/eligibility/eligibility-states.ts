@@ -1,7 +1,7 @@
 import { and, eq, gt, inArray, sql } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import { cohorts, eligibilityStates, trainees } from '../../db/schema/index.ts'
-import type { EventData } from '../../events/catalog.ts'
+import type { EventData, EventType } from '../../events/catalog.ts'
 import { recordEvents, type AnyEventInput } from '../../events/record.ts'
 import type { EligibilityStatus } from './eligibility-repository.ts'
 import { batchEligibility, statusOf } from './eligibility-service.ts'
@@ -74,6 +74,30 @@ export async function evaluateAndRecord(tx: Db, e: Evaluation): Promise<number> 
   return told
 }
 
+/** The feed consumer that tells changes caused by activity (eligibility-watch.ts), and what it reads. */
+export const ELIGIBILITY_WATCH = 'eligibility-watch'
+export const WATCHED_TYPES = [
+  'observation.submitted', 'observation.amended', 'observation.acknowledged',
+  'assignment.created', 'assignment.updated', 'assignment.deactivated', 'assignment.reactivated',
+  'certificate.issued', 'certificate.revoked', 'program.rules_changed', 'trainee.updated'
+] as const satisfies readonly EventType[]
+
+/**
+ * Of these trainees, those with activity the watch has not handled yet (an event after its
+ * position, or not yet numbered): a change the daily pass finds for them is the activity's, not
+ * time's. The watch, evaluating next under the same program lock, then finds nothing new to tell.
+ */
+async function withUnhandledActivity(tx: Db, ids: string[]): Promise<Set<string>> {
+  const found = await tx.execute(sql`
+    with seen as (select coalesce((select last_seq from event_consumers where name = ${ELIGIBILITY_WATCH}), 0) as seq)
+    select distinct data->>'traineeId' as id from (
+      select type, data from events where feed_seq > (select seq from seen)
+      union all
+      select type, data from events where feed_seq is null
+    ) pending where type = any(${sql.param([...WATCHED_TYPES])}::text[]) and data->>'traineeId' = any(${sql.param(ids)}::text[])`) as unknown as { rows: Array<{ id: string }> }
+  return new Set(found.rows.map((r) => r.id))
+}
+
 async function recordBatch(tx: Db, e: Evaluation, ids: string[], version: number | null, unmet: Map<string, number[]>): Promise<number> {
   const stored = new Map((await tx.select({ traineeId: eligibilityStates.traineeId, status: eligibilityStates.status, version: eligibilityStates.ruleSetVersion })
     .from(eligibilityStates).where(and(eq(eligibilityStates.programId, e.program.id), inArray(eligibilityStates.traineeId, ids))))
@@ -97,6 +121,10 @@ async function recordBatch(tx: Db, e: Evaluation, ids: string[], version: number
         cause: e.cause === 'time' && before && before.version !== version ? 'rules' : e.cause
       }
     })
+  }
+  if (e.cause === 'time' && told.length > 0) {
+    const active = await withUnhandledActivity(tx, told.map((x) => x.subjectId))
+    for (const x of told) if (x.type === 'eligibility.changed' && x.data.cause === 'time' && active.has(x.subjectId)) x.data.cause = 'activity'
   }
   if (writes.length > 0) {
     await tx.insert(eligibilityStates).values(writes).onConflictDoUpdate({

@@ -1,10 +1,9 @@
 import { and, asc, eq, inArray } from 'drizzle-orm'
 import type { Db } from '../../db/client.ts'
 import { cohorts, organizations, programs, trainees } from '../../db/schema/index.ts'
-import type { EventType } from '../../events/catalog.ts'
 import type { FeedConsumer, FeedEvent } from '../../events/consumers.ts'
 import { localDateTime } from '../../schedules/local-date.ts'
-import { evaluateAndRecord, lockProgram, type Cause } from './eligibility-states.ts'
+import { ELIGIBILITY_WATCH, WATCHED_TYPES, evaluateAndRecord, lockProgram, type Cause } from './eligibility-states.ts'
 
 /**
  * The eligibility watch: a feed consumer that re-evaluates the trainees whose activity (an
@@ -12,16 +11,13 @@ import { evaluateAndRecord, lockProgram, type Cause } from './eligibility-states
  * the request's hot path, and tells each change as `eligibility.changed`. The day it evaluates for
  * is the trainee's organization's local date when the event is handled.
  */
-export const ELIGIBILITY_WATCH = 'eligibility-watch'
+export { ELIGIBILITY_WATCH }
 
-const TYPES = [
-  'observation.submitted', 'observation.amended', 'observation.acknowledged',
-  'assignment.created', 'assignment.updated', 'assignment.deactivated', 'assignment.reactivated',
-  'certificate.issued', 'certificate.revoked', 'program.rules_changed', 'trainee.updated'
-] as const satisfies readonly EventType[]
+const TYPES = WATCHED_TYPES
 
 export function eligibilityWatch(now: () => Date = () => new Date()): FeedConsumer {
-  return { name: ELIGIBILITY_WATCH, types: TYPES, handle: async (tx, events) => { await handleEvents(tx, events, now()) } }
+  // Eligibility may trail activity by a second: a burst of submissions is then evaluated per program in one batch, off the API's path.
+  return { name: ELIGIBILITY_WATCH, types: TYPES, batchSize: 500, minGapMs: 1000, handle: async (tx, events) => { await handleEvents(tx, events, now()) } }
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)

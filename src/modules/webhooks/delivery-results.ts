@@ -32,6 +32,7 @@ export async function recordAttempt(db: Db, c: ClaimedAttempt, answer: DeliveryA
   const delay = ok || gone ? null : retryDelayMs(c.attempt, throttled ? parseRetryAfter(answer.retryAfter) : undefined, o.random)
   const state = ok ? 'succeeded' : delay === null ? 'failed' : 'pending'
   const lastError = ok ? null : answer.error ?? `HTTP ${answer.status}`
+  if (ok) return recordSuccess(db, c, answer)
   return db.transaction(async (tx) => {
     const [updated] = await rows<{ id: string }>(tx, sql`
       update webhook_deliveries set state = ${state}, lease_until = null, retry_requested = false,
@@ -56,6 +57,31 @@ export async function recordAttempt(db: Db, c: ClaimedAttempt, answer: DeliveryA
     else if (health?.expired) await disableEndpoint(tx, c.endpointId, 'failing', o.publicBaseUrl)
     return true
   })
+}
+
+/**
+ * A success, the common case, in one statement (one round trip, atomic like the transaction
+ * below): the fenced delivery update, its attempt row and the endpoint's health, which a success
+ * clears.
+ */
+async function recordSuccess(db: Db, c: ClaimedAttempt, answer: DeliveryAnswer): Promise<boolean> {
+  const [written] = await rows<{ n: number }>(db, sql`
+    with delivered as (
+      update webhook_deliveries set state = 'succeeded', lease_until = null, retry_requested = false,
+        last_status = ${answer.status}, last_error = null, updated_at = now(), completed_at = now()
+      where id = ${c.deliveryId} and attempts = ${c.attempt} and state = 'sending'
+      returning id, endpoint_id
+    ), attempt as (
+      insert into webhook_attempts (delivery_id, attempt, started_at, latency_ms, status, error, response_excerpt, manual)
+      select id, ${c.attempt}, ${c.startedAt.toISOString()}::timestamptz, ${answer.latencyMs}, ${answer.status}, ${answer.error}, ${answer.excerpt}, ${c.manual}
+      from delivered
+      on conflict (delivery_id, attempt) do nothing
+    ), healthy as (
+      update webhook_endpoints set failing_since = null
+      where id in (select endpoint_id from delivered) and failing_since is not null
+    )
+    select count(*)::int as n from delivered`)
+  return Number(written?.n ?? 0) > 0
 }
 
 interface Disabled { id: string; url: string; organization_id: string | null; owner_account_id: string; owner_name: string; owner_email: string | null }

@@ -41,34 +41,34 @@ export function createDeliveryWorker(deps: WorkerDeps) {
   const perEndpoint = new Map<string, number>()
   const running = new Set<Promise<void>>()
 
-  /** Due deliveries of active endpoints, as many as there are free slots and the per-endpoint cap allows. */
+  /**
+   * Due deliveries of active endpoints, as many as there are free slots and the per-endpoint cap
+   * allows (counting this instance's sends in flight), claimed in one statement: the rows are
+   * locked FOR UPDATE SKIP LOCKED, so instances take disjoint ones, and marked `sending` with a
+   * lease in the same statement, which commits on its own.
+   */
   async function claim(slots: number): Promise<Claimed[]> {
-    return deps.db.transaction(async (tx) => {
-      const due = await rows<{ id: string; endpoint_id: string }>(tx, sql`
-        select d.id, d.endpoint_id from webhook_deliveries d join webhook_endpoints e on e.id = d.endpoint_id
+    const busy = JSON.stringify(Object.fromEntries(perEndpoint))
+    return rows<Claimed>(deps.db, sql`
+      with due as (
+        select d.id, d.endpoint_id, d.next_attempt_at from webhook_deliveries d join webhook_endpoints e on e.id = d.endpoint_id
         where e.active and ((d.state = 'pending' and d.next_attempt_at <= now()) or (d.state = 'sending' and d.lease_until < now()))
-        order by d.next_attempt_at limit ${slots * 4 + 8} for update of d skip locked`)
-      const picked: string[] = []
-      const taken = new Map(perEndpoint)
-      for (const row of due) {
-        if (picked.length >= slots) break
-        const n = taken.get(row.endpoint_id) ?? 0
-        if (n >= PER_ENDPOINT_IN_FLIGHT) continue
-        taken.set(row.endpoint_id, n + 1)
-        picked.push(row.id)
-      }
-      if (picked.length === 0) return []
-      return rows<Claimed>(tx, sql`
-        with claimed as (
-          update webhook_deliveries set state = 'sending', attempts = attempts + 1, updated_at = now(),
-            lease_until = now() + make_interval(secs => ${LEASE_SECONDS})
-          where id = any(${sql.param(picked)}::uuid[])
-          returning id, endpoint_id, event_id, attempts, retry_requested, manual
-        )
-        select c.id, c.endpoint_id, c.attempts, c.retry_requested, e.url, e.secret_sealed, e.previous_secret_sealed,
-          e.previous_expires_at > now() as previous_valid, ev.event_id, ev.type, ev.occurred_at, ev.data
-        from claimed c join webhook_endpoints e on e.id = c.endpoint_id join events ev on ev.event_id = c.event_id`)
-    })
+        order by d.next_attempt_at limit ${slots * 4 + 8} for update of d skip locked
+      ), ranked as (
+        select due.id, due.next_attempt_at,
+          row_number() over (partition by due.endpoint_id order by due.next_attempt_at) + coalesce(busy.value::int, 0) as place
+        from due left join jsonb_each_text(${busy}::jsonb) busy on busy.key::uuid = due.endpoint_id
+      ), picked as (
+        select id from ranked where place <= ${PER_ENDPOINT_IN_FLIGHT} order by next_attempt_at limit ${slots}
+      ), claimed as (
+        update webhook_deliveries d set state = 'sending', attempts = d.attempts + 1, updated_at = now(),
+          lease_until = now() + make_interval(secs => ${LEASE_SECONDS})
+        from picked where d.id = picked.id
+        returning d.id, d.endpoint_id, d.event_id, d.attempts, d.retry_requested
+      )
+      select c.id, c.endpoint_id, c.attempts, c.retry_requested, e.url, e.secret_sealed, e.previous_secret_sealed,
+        e.previous_expires_at > now() as previous_valid, ev.event_id, ev.type, ev.occurred_at, ev.data
+      from claimed c join webhook_endpoints e on e.id = c.endpoint_id join events ev on ev.event_id = c.event_id`)
   }
 
   /** The secrets that sign, or null when they cannot be unsealed (SECRETS_KEY changed): a failure to record, not to hide. */
