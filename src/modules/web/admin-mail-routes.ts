@@ -2,12 +2,18 @@ import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import { html } from '../../lib/html.ts'
 import { KEPT_PAGE_SIZE, listKeptMail, readKeptMail } from '../../mail/kept-mail.ts'
+import { pagePolicy, WEB_CSP } from '../../plugins/security-headers.ts'
 import { MAIL_READERS } from '../access/policy.ts'
 import { page } from './layout.ts'
 import { pageContext, requireSignIn, sendPage, sessionContext } from './web-plugin.ts'
 import { PageIdParams } from './web-schemas.ts'
 
 const PageQuery = Type.Object({ page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })) })
+/**
+ * A srcdoc frame inherits its page's CSP, and mail styles itself with style attributes only (mail
+ * clients drop stylesheets): those, and no other inline style or script, are allowed on this page.
+ */
+const MESSAGE_PAGE_POLICY = pagePolicy({ ...WEB_CSP, 'style-src-attr': ["'unsafe-inline'"] }, 'same-origin')
 const when = (d: Date) => d.toISOString().slice(0, 16).replace('T', ' ') + ' UTC'
 
 /**
@@ -37,6 +43,7 @@ export function adminMailRoutes(app: FastifyInstance): void {
     const session = requireSignIn(request, reply, [...MAIL_READERS])
     if (!session) return reply
     const message = await readKeptMail(app.db, sessionContext(request, session.principal), (request.params as { id: string }).id)
+    reply.helmet(MESSAGE_PAGE_POLICY)
     if (!message) return sendPage(reply, page(pageContext(request), 'Not found', html`<p>No kept message with this id (it may have been deleted after 7 days).</p><p><a href="/admin/mail">Kept mail</a></p>`), 404)
     const body = html`
       <dl><dt>To</dt><dd>${message.toAddress}</dd><dt>Queued</dt><dd>${when(message.createdAt)}</dd><dt>Template</dt><dd>${message.template}</dd></dl>
