@@ -57,7 +57,9 @@ t.test('no log line holds the text sent in paths, queries, bodies, forms or fail
   const stream = new Writable({ write(chunk: Buffer, _encoding, done) { lines.push(chunk.toString()); done() } })
   const config = loadConfig({
     LOG_LEVEL: 'trace', LOAD_RUBRICS_ON_START: 'false', ADMIN_API_KEY: ADMIN_KEY, CREDENTIAL_SIGNING_KEY: SIGNING_KEY_PEM, SECRETS_KEY,
-    ...NO_RATE_LIMITS, MAX_IN_FLIGHT_REQUESTS: '0', SHED_EVENT_LOOP_DELAY_MS: '0', SHED_POOL_WAITING_MAX: '0'
+    ...NO_RATE_LIMITS, MAX_IN_FLIGHT_REQUESTS: '0', SHED_EVENT_LOOP_DELAY_MS: '0', SHED_POOL_WAITING_MAX: '0',
+    // The test runs the mail worker itself, so no background loop takes its messages first.
+    DISPATCHER_ENABLED: 'false'
   })
   const { database, db, drop } = await freshDatabase()
   await ensureAdmin(database.db, ADMIN_KEY)
