@@ -4,7 +4,7 @@ import type { Agent } from 'undici'
 import type { Db } from '../../db/client.ts'
 import { rows } from '../../db/rows.ts'
 import type { SecretsKey } from '../../lib/secrets-key.ts'
-import { recordAttempt } from './delivery-results.ts'
+import { recordAttempt, withoutFlush } from './delivery-results.ts'
 import { deliver } from './safe-fetch.ts'
 import { signedHeaders } from './signing.ts'
 
@@ -49,7 +49,7 @@ export function createDeliveryWorker(deps: WorkerDeps) {
    */
   async function claim(slots: number): Promise<Claimed[]> {
     const busy = JSON.stringify(Object.fromEntries(perEndpoint))
-    return rows<Claimed>(deps.db, sql`
+    return withoutFlush(deps.db, (tx) => rows<Claimed>(tx, sql`
       with due as (
         select d.id, d.endpoint_id, d.next_attempt_at from webhook_deliveries d join webhook_endpoints e on e.id = d.endpoint_id
         where e.active and ((d.state = 'pending' and d.next_attempt_at <= now()) or (d.state = 'sending' and d.lease_until < now()))
@@ -68,7 +68,7 @@ export function createDeliveryWorker(deps: WorkerDeps) {
       )
       select c.id, c.endpoint_id, c.attempts, c.retry_requested, e.url, e.secret_sealed, e.previous_secret_sealed,
         e.previous_expires_at > now() as previous_valid, ev.event_id, ev.type, ev.occurred_at, ev.data
-      from claimed c join webhook_endpoints e on e.id = c.endpoint_id join events ev on ev.event_id = c.event_id`)
+      from claimed c join webhook_endpoints e on e.id = c.endpoint_id join events ev on ev.event_id = c.event_id`))
   }
 
   /** The secrets that sign, or null when they cannot be unsealed (SECRETS_KEY changed): a failure to record, not to hide. */
