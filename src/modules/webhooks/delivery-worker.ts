@@ -17,7 +17,7 @@ import { signedHeaders } from './signing.ts'
  */
 export const LEASE_SECONDS = 60
 /** Per endpoint and instance: one slow receiver cannot take every slot. */
-export const PER_ENDPOINT_IN_FLIGHT = 2
+export const PER_ENDPOINT_IN_FLIGHT = 4
 
 export interface WorkerDeps {
   db: Db
