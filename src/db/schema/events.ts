@@ -1,7 +1,6 @@
 import { sql } from 'drizzle-orm'
-import { bigint, bigserial, index, jsonb, pgSequence, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core'
-
-const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' })
+import { bigint, bigserial, index, jsonb, pgSequence, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core'
+import { at } from './columns.ts'
 
 /**
  * The feed's order. Drawn by the relay alone (src/events/relay.ts), one relay at a time, after the

@@ -1,9 +1,7 @@
-import { boolean, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import { boolean, index, integer, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
 import { accounts } from './accounts.ts'
-import { createdAt, id, updatedAt } from './columns.ts'
+import { at, createdAt, id, updatedAt } from './columns.ts'
 import { organizations } from './structure.ts'
-
-const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' })
 
 /**
  * An organization's OpenID Connect identity provider (one at most). The client secret is sealed

@@ -1,11 +1,9 @@
 import { sql } from 'drizzle-orm'
-import { bigserial, boolean, check, index, integer, pgTable, text, timestamp, unique, uniqueIndex, uuid, varchar } from 'drizzle-orm/pg-core'
+import { bigserial, boolean, check, index, integer, pgTable, text, unique, uniqueIndex, uuid, varchar } from 'drizzle-orm/pg-core'
 import { accounts } from './accounts.ts'
-import { active, createdAt, id, updatedAt } from './columns.ts'
+import { active, at, createdAt, id, updatedAt } from './columns.ts'
 import { events } from './events.ts'
 import { organizations } from './structure.ts'
-
-const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' })
 
 /**
  * A receiver of signed webhooks (Standard Webhooks), registered by an admin (every organization's
