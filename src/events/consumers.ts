@@ -88,8 +88,16 @@ export async function consumeOnce(db: Db, consumer: FeedConsumer): Promise<boole
 /**
  * Registers a loop that feeds `consumer` the feed's events in order, nudged by the relay when it
  * numbers new events and otherwise polling every second (another instance's relay does not nudge
- * this one).
+ * this one). `afterCommit` runs after a batch that reached the handler committed.
  */
-export function consumeFeed(background: Background, db: Db, consumer: FeedConsumer): void {
-  background.register(consumerLoop(consumer.name), { intervalMs: POLL_MS, minGapMs: consumer.minGapMs }, async () => (await consumeOnce(db, consumer)) ? 'more' : undefined)
+export function consumeFeed(background: Background, db: Db, consumer: FeedConsumer, o: { afterCommit?: () => void } = {}): void {
+  let handled = false
+  const watched: FeedConsumer = { ...consumer, handle: async (tx, events) => { await consumer.handle(tx, events); handled = true } }
+  background.register(consumerLoop(consumer.name), { intervalMs: POLL_MS, minGapMs: consumer.minGapMs }, async () => {
+    handled = false
+    const more = await consumeOnce(db, watched)
+    // Only after the batch committed: work it queued (mail, deliveries) is then there to find.
+    if (handled) o.afterCommit?.()
+    return more ? 'more' : undefined
+  })
 }

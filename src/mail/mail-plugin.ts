@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.ts'
 import type { Db } from '../db/client.ts'
-import { consumeOnce, consumerLoop, type FeedEvent } from '../events/consumers.ts'
+import { consumeFeed } from '../events/consumers.ts'
 import { GLOBAL_SCOPE, runOncePerPeriod } from '../schedules/once.ts'
 import { mailNotices } from './notices.ts'
 import { smtpTransport } from './transport.ts'
@@ -30,16 +30,8 @@ export default fp(async function mailPlugin(app: FastifyInstance, config: Pick<C
   const deps = { db: app.db, transport, baseUrl: config.PUBLIC_BASE_URL, log: app.log }
   app.background.register(MAIL_LOOP, { intervalMs: MAIL_POLL_MS }, async () => (await mailWorkerOnce(deps)) === MAIL_BATCH ? 'more' : undefined)
 
-  // consumeFeed's loop, plus a nudge to the worker once the consumer's mail committed.
-  const notices = mailNotices(config.PUBLIC_BASE_URL)
-  let handled = false
-  const consumer = { ...notices, handle: async (tx: Db, events: FeedEvent[]) => { await notices.handle(tx, events); handled = true } }
-  app.background.register(consumerLoop(notices.name), { intervalMs: 1000, minGapMs: notices.minGapMs }, async () => {
-    handled = false
-    const more = await consumeOnce(app.db, consumer)
-    if (handled) app.background.nudge(MAIL_LOOP)
-    return more ? 'more' : undefined
-  })
+  // The worker is nudged once the consumer's mail committed.
+  consumeFeed(app.background, app.db, mailNotices(config.PUBLIC_BASE_URL), { afterCommit: () => app.background.nudge(MAIL_LOOP) })
 
   app.background.register(PRUNE_LOOP, { intervalMs: HOUR_MS }, async () => {
     const period = new Date().toISOString().slice(0, 10)
