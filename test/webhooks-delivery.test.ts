@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm'
 import t from 'tap'
 import { Webhook } from 'standardwebhooks'
 import { rows } from '../src/db/rows.ts'
+import { recordSuccesses } from '../src/modules/webhooks/delivery-results.ts'
 import { sign } from '../src/modules/webhooks/signing.ts'
 import { buildTestApp, client } from './helpers/app.ts'
 import { deliverNow, deliveriesOf, emit, startReceiver, tenant } from './helpers/webhooks.ts'
@@ -124,6 +125,48 @@ t.test('deliveries', async (t) => {
     await a.integrator.post(`/v1/webhook-endpoints/${endpoint.id}/deactivate`)
     t.equal((await a.integrator.post(`/v1/webhook-endpoints/${endpoint.id}/replay`, { body: { from, to } })).json().code, 'webhook-endpoint-inactive')
     t.equal((await a.integrator.post(`/v1/webhook-deliveries/${delivery.id}/retry`)).json().code, 'webhook-endpoint-inactive')
+  })
+
+  t.test('answers arriving together are written together, each with its own record; a stale claim writes nothing', async (t) => {
+    const endpoint = await register(a.integrator)
+    // Bodies that an array literal or a text encoding would mangle if the batch were built carelessly.
+    const bodies = ['', 'ok', '{"a": [1, 2]}', 'quote " and \\ backslash', 'comma, {brace}', 'NULL', 'caf\u00e9 \u{1F600}', ' spaces ']
+    let n = 0
+    receiver.answer = () => ({ status: 200, body: bodies[n++ % bodies.length] })
+    for (let i = 0; i < bodies.length; i++) await emit(db, a.organizationId)
+    while (await app.webhooks.fanOutOnce()) { /* all of them */ }
+    const deliveries = await deliveriesOf(db, endpoint.id)
+    t.equal(deliveries.length, bodies.length)
+    t.equal(await app.webhooks.worker.deliverDue(), 4, 'four at a time to one endpoint')
+    t.equal(await app.webhooks.worker.deliverDue(), 4)
+    const attempts = await rows<{ response_excerpt: string | null; status: number; latency_ms: number; state: string }>(db, sql`
+      select a.response_excerpt, a.status, a.latency_ms, d.state from webhook_attempts a join webhook_deliveries d on d.id = a.delivery_id
+      where d.endpoint_id = ${endpoint.id}`)
+    t.equal(attempts.length, bodies.length, 'one attempt row each')
+    t.same(attempts.map((x) => x.response_excerpt ?? '').sort(), [...bodies].sort(), 'each answer\'s own excerpt, byte for byte')
+    t.ok(attempts.every((x) => x.status === 200 && x.state === 'succeeded' && typeof x.latency_ms === 'number'))
+
+    // Two claims written in one batch, one of them taken over meanwhile (its lease ran out, another attempt began).
+    await emit(db, a.organizationId)
+    await emit(db, a.organizationId)
+    while (await app.webhooks.fanOutOnce()) { /* both */ }
+    const fresh = (await deliveriesOf(db, endpoint.id)).filter((d) => d.state === 'pending')
+    t.equal(fresh.length, 2)
+    await db.execute(sql`update webhook_deliveries set state = 'sending', attempts = 1, lease_until = now() + interval '60 seconds' where id = any(${sql.param(fresh.map((d) => d.id))}::uuid[])`)
+    await db.execute(sql`update webhook_deliveries set attempts = 2 where id = ${fresh[1]!.id}`)
+    const answer = { status: 204, latencyMs: 3, excerpt: '', error: null, retryAfter: null }
+    const written = await recordSuccesses(db, fresh.map((d) => ({
+      c: { deliveryId: d.id, endpointId: endpoint.id, attempt: 1, manual: false, startedAt: new Date() }, answer
+    })))
+    t.same([...written], [fresh[0]!.id], 'only the claim that still holds is written')
+    const after = await deliveriesOf(db, endpoint.id)
+    t.same(after.filter((d) => fresh.some((f) => f.id === d.id)).map((d) => [d.id, d.state, d.attempts]).sort(),
+      [[fresh[0]!.id, 'succeeded', 1], [fresh[1]!.id, 'sending', 2]].sort(), 'the taken-over delivery is left to its new attempt')
+    const [stale] = await rows<{ n: number }>(db, sql`select count(*)::int as n from webhook_attempts where delivery_id = ${fresh[1]!.id}`)
+    t.equal(stale!.n, 0, 'and gets no attempt row from the stale answer')
+    await db.execute(sql`update webhook_deliveries set state = 'succeeded', lease_until = null where id = ${fresh[1]!.id}`)
+    receiver.answer = () => ({ status: 200, body: 'ok' })
+    await a.integrator.post(`/v1/webhook-endpoints/${endpoint.id}/deactivate`)
   })
 
   t.test('a replay of more than 10,000 events is refused', async (t) => {

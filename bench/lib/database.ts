@@ -13,6 +13,13 @@ export interface BenchDatabase {
   serverVersion: string
   /** Closes the handle and drops the database; also runs on Ctrl-C. */
   drop: () => Promise<void>
+  /**
+   * A new database copied from this one (`CREATE DATABASE … TEMPLATE`), with its own handle and
+   * drop: measurements that write (and whose cost grows with the rows written) each start from the
+   * same rows. The first copy closes this database's own handle, as a template may have no
+   * connections; `database` is then closed for good.
+   */
+  copy: () => Promise<BenchDatabase>
 }
 
 const describe = (url: URL) => `${url.hostname}:${url.port || '5432'}`
@@ -36,24 +43,38 @@ async function adminQuery<T extends pg.QueryResultRow>(serverUrl: string, text: 
 
 /** A new database `rapport_bench_<random>` on the server, migrated; dropped again by `drop`. */
 export async function freshBenchDatabase(serverUrl: string, poolMax: number): Promise<BenchDatabase> {
-  const name = `rapport_bench_${randomBytes(5).toString('hex')}`
   const [version] = await adminQuery<{ server_version: string }>(serverUrl, 'show server_version')
+  return createBenchDatabase(serverUrl, poolMax, version?.server_version ?? 'unknown', undefined)
+}
+
+async function createBenchDatabase(serverUrl: string, poolMax: number, serverVersion: string, template: string | undefined): Promise<BenchDatabase> {
+  const name = `rapport_bench_${randomBytes(5).toString('hex')}`
   const url = new URL(serverUrl)
   url.pathname = `/${name}`
   let database: Database | undefined
+  let closed = false
+  const close = async () => {
+    if (closed) return
+    closed = true
+    await database?.close()
+  }
   // Registered before the database exists, so a Ctrl-C during creation still drops it.
   const drop = deferCleanup(async () => {
-    await database?.close()
+    await close()
     await adminQuery(serverUrl, `drop database if exists ${name} with (force)`)
   })
   try {
-    await adminQuery(serverUrl, `create database ${name}`)
+    await adminQuery(serverUrl, `create database ${name}${template ? ` template ${template}` : ''}`)
     // Seeding: one statement may load millions of rows, so no statement timeout and a patient pool.
     database = await openDatabase({ url: url.toString(), poolMax, statementTimeoutMs: 0, acquireTimeoutMs: 600_000 })
-    await database.migrate()
+    if (!template) await database.migrate()
   } catch (err) {
     await drop()
     throw err
   }
-  return { database, url: url.toString(), name, serverVersion: version?.server_version ?? 'unknown', drop }
+  const copy = async () => {
+    await close()
+    return createBenchDatabase(serverUrl, poolMax, serverVersion, name)
+  }
+  return { database, url: url.toString(), name, serverVersion, drop, copy }
 }

@@ -29,10 +29,10 @@ export async function recordAttempt(db: Db, c: ClaimedAttempt, answer: DeliveryA
   const ok = succeeded(answer)
   const gone = answer.status === 410
   const throttled = answer.status === 429 || answer.status === 503
-  const delay = ok || gone ? null : retryDelayMs(c.attempt, throttled ? parseRetryAfter(answer.retryAfter) : undefined, o.random)
-  const state = ok ? 'succeeded' : delay === null ? 'failed' : 'pending'
-  const lastError = ok ? null : answer.error ?? `HTTP ${answer.status}`
-  if (ok) return recordSuccess(db, c, answer)
+  if (ok) return (await recordSuccesses(db, [{ c, answer }])).has(c.deliveryId)
+  const delay = gone ? null : retryDelayMs(c.attempt, throttled ? parseRetryAfter(answer.retryAfter) : undefined, o.random)
+  const state = delay === null ? 'failed' : 'pending'
+  const lastError = answer.error ?? `HTTP ${answer.status}`
   return db.transaction(async (tx) => {
     const [updated] = await rows<{ id: string }>(tx, sql`
       update webhook_deliveries set state = ${state}, lease_until = null, retry_requested = false,
@@ -46,10 +46,6 @@ export async function recordAttempt(db: Db, c: ClaimedAttempt, answer: DeliveryA
       insert into webhook_attempts (delivery_id, attempt, started_at, latency_ms, status, error, response_excerpt, manual)
       values (${c.deliveryId}, ${c.attempt}, ${c.startedAt.toISOString()}::timestamptz, ${answer.latencyMs}, ${answer.status}, ${answer.error}, ${answer.excerpt}, ${c.manual})
       on conflict (delivery_id, attempt) do nothing`)
-    if (ok) {
-      await tx.execute(sql`update webhook_endpoints set failing_since = null where id = ${c.endpointId} and failing_since is not null`)
-      return true
-    }
     const [health] = await rows<{ expired: boolean }>(tx, sql`
       update webhook_endpoints set failing_since = coalesce(failing_since, now()) where id = ${c.endpointId}
       returning now() - failing_since >= make_interval(secs => ${FAILING_DISABLE_MS / 1000}) as expired`)
@@ -60,28 +56,79 @@ export async function recordAttempt(db: Db, c: ClaimedAttempt, answer: DeliveryA
 }
 
 /**
- * A success, the common case, in one statement (one round trip, atomic like the transaction
- * below): the fenced delivery update, its attempt row and the endpoint's health, which a success
- * clears.
+ * Successes, the common case, in one statement for many (one round trip, atomic like the
+ * transaction above): the fenced delivery updates, their attempt rows and the endpoints' health,
+ * which a success clears. Answers the ids whose result was written (the others' claims were stale).
  */
-async function recordSuccess(db: Db, c: ClaimedAttempt, answer: DeliveryAnswer): Promise<boolean> {
-  const [written] = await withoutFlush(db, (tx) => rows<{ n: number }>(tx, sql`
-    with delivered as (
-      update webhook_deliveries set state = 'succeeded', lease_until = null, retry_requested = false,
-        last_status = ${answer.status}, last_error = null, updated_at = now(), completed_at = now()
-      where id = ${c.deliveryId} and attempts = ${c.attempt} and state = 'sending'
-      returning id, endpoint_id
+export async function recordSuccesses(db: Db, done: ReadonlyArray<{ c: ClaimedAttempt; answer: DeliveryAnswer }>): Promise<Set<string>> {
+  if (done.length === 0) return new Set()
+  const column = <T>(pick: (d: { c: ClaimedAttempt; answer: DeliveryAnswer }) => T) => sql.param(done.map(pick))
+  const written = await withoutFlush(db, (tx) => rows<{ id: string }>(tx, sql`
+    with input as (
+      select * from unnest(${column((d) => d.c.deliveryId)}::uuid[], ${column((d) => d.c.attempt)}::int[],
+        ${column((d) => d.c.startedAt.toISOString())}::timestamptz[], ${column((d) => d.answer.latencyMs)}::int[],
+        ${column((d) => d.answer.status)}::int[], ${column((d) => d.answer.excerpt)}::text[], ${column((d) => d.c.manual)}::boolean[])
+        as i(id, attempt, started_at, latency_ms, status, excerpt, manual)
+    ), delivered as (
+      update webhook_deliveries d set state = 'succeeded', lease_until = null, retry_requested = false,
+        last_status = i.status, last_error = null, updated_at = now(), completed_at = now()
+      from input i where d.id = i.id and d.attempts = i.attempt and d.state = 'sending'
+      returning d.id, d.endpoint_id, i.attempt, i.started_at, i.latency_ms, i.status, i.excerpt, i.manual
     ), attempt as (
       insert into webhook_attempts (delivery_id, attempt, started_at, latency_ms, status, error, response_excerpt, manual)
-      select id, ${c.attempt}, ${c.startedAt.toISOString()}::timestamptz, ${answer.latencyMs}, ${answer.status}, ${answer.error}, ${answer.excerpt}, ${c.manual}
-      from delivered
+      select id, attempt, started_at, latency_ms, status, null, excerpt, manual from delivered
       on conflict (delivery_id, attempt) do nothing
     ), healthy as (
       update webhook_endpoints set failing_since = null
       where id in (select endpoint_id from delivered) and failing_since is not null
     )
-    select count(*)::int as n from delivered`))
-  return Number(written?.n ?? 0) > 0
+    select id from delivered`))
+  return new Set(written.map((r) => r.id))
+}
+
+/** Results written per statement at most. */
+const BATCH = 500
+
+/**
+ * The results of one instance's sends, written as they come: a failure in its own transaction
+ * (it may deactivate the endpoint), successes gathered while the previous batch is being written
+ * and then written together (a group commit), so a burst of answers costs one statement and one
+ * pool connection, not one each. A result waiting here is a claim not yet released: should the
+ * process die first, the lease expires and the delivery is sent again, with the same webhook-id.
+ */
+export function createAttemptRecorder(db: Db, o: { publicBaseUrl: string }) {
+  type Waiting = { c: ClaimedAttempt; answer: DeliveryAnswer; resolve: (written: boolean) => void; reject: (err: unknown) => void }
+  let waiting: Waiting[] = []
+  let writing: Promise<void> | undefined
+
+  async function writeAll(): Promise<void> {
+    // One turn of the event loop first: answers that arrived together are written together.
+    await new Promise((resolve) => setImmediate(resolve))
+    while (waiting.length > 0) {
+      const batch = waiting.slice(0, BATCH)
+      waiting = waiting.slice(BATCH)
+      try {
+        const written = await recordSuccesses(db, batch)
+        for (const w of batch) w.resolve(written.has(w.c.deliveryId))
+      } catch (err) {
+        for (const w of batch) w.reject(err)
+      }
+    }
+    writing = undefined
+  }
+
+  return {
+    /** Answers, once written, whether the result counted (false: the claim was stale). */
+    record(c: ClaimedAttempt, answer: DeliveryAnswer): Promise<boolean> {
+      if (!succeeded(answer)) return recordAttempt(db, c, answer, o)
+      return new Promise<boolean>((resolve, reject) => {
+        waiting.push({ c, answer, resolve, reject })
+        writing ??= writeAll()
+      })
+    },
+    /** Results waiting or being written. */
+    pending: () => waiting.length + (writing ? 1 : 0)
+  }
 }
 
 /**

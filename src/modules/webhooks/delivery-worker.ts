@@ -4,8 +4,8 @@ import type { Agent } from 'undici'
 import type { Db } from '../../db/client.ts'
 import { rows } from '../../db/rows.ts'
 import type { SecretsKey } from '../../lib/secrets-key.ts'
-import { recordAttempt, withoutFlush } from './delivery-results.ts'
-import { deliver } from './safe-fetch.ts'
+import { createAttemptRecorder, withoutFlush } from './delivery-results.ts'
+import { deliver, type DeliveryAnswer } from './safe-fetch.ts'
 import { signedHeaders } from './signing.ts'
 
 /**
@@ -39,7 +39,11 @@ interface Claimed {
 
 export function createDeliveryWorker(deps: WorkerDeps) {
   const perEndpoint = new Map<string, number>()
+  /** Sends whose HTTP request is in progress: what the slots count. */
+  let sending = 0
+  /** Every delivery from its claim until its result is written (drain waits for these). */
   const running = new Set<Promise<void>>()
+  const recorder = createAttemptRecorder(deps.db, { publicBaseUrl: deps.publicBaseUrl })
 
   /**
    * Due deliveries of active endpoints, as many as there are free slots and the per-endpoint cap
@@ -87,27 +91,36 @@ export function createDeliveryWorker(deps: WorkerDeps) {
     const body = JSON.stringify({ type: c.type, timestamp: new Date(c.occurred_at).toISOString(), data })
     const startedAt = new Date()
     const signing = signingSecrets(c)
-    const answer = signing === null
-      ? { status: null, latencyMs: 0, excerpt: null, error: 'ESECRET', retryAfter: null }
-      : await deliver(deps.agent, deps.allowPrivate, c.url, signedHeaders(signing, c.event_id, Math.floor(startedAt.getTime() / 1000), body), body, signal)
+    let answer: DeliveryAnswer
+    try {
+      answer = signing === null
+        ? { status: null, latencyMs: 0, excerpt: null, error: 'ESECRET', retryAfter: null }
+        : await deliver(deps.agent, deps.allowPrivate, c.url, signedHeaders(signing, c.event_id, Math.floor(startedAt.getTime() / 1000), body), body, signal)
+    } finally {
+      // The receiver has answered (or not): the slot is free while the result is being written.
+      settle(c)
+    }
     // Shutting down: nothing is written; the lease expires and another run sends it again (same webhook-id).
     if (signal?.aborted) return
     const attempt = { deliveryId: c.id, endpointId: c.endpoint_id, attempt: c.attempts, manual: c.retry_requested, startedAt }
-    const written = await recordAttempt(deps.db, attempt, answer, { publicBaseUrl: deps.publicBaseUrl })
+    const written = await recorder.record(attempt, answer)
     if (!written) deps.log?.warn({ deliveryId: c.id, attempt: c.attempts }, 'webhook attempt finished after its lease; another attempt superseded it')
   }
 
+  function settle(c: Claimed): void {
+    sending--
+    const n = (perEndpoint.get(c.endpoint_id) ?? 1) - 1
+    if (n <= 0) perEndpoint.delete(c.endpoint_id)
+    else perEndpoint.set(c.endpoint_id, n)
+    deps.onSettled?.()
+  }
+
   function start(c: Claimed, signal: AbortSignal | undefined): Promise<void> {
+    sending++
     perEndpoint.set(c.endpoint_id, (perEndpoint.get(c.endpoint_id) ?? 0) + 1)
     const p: Promise<void> = send(c, signal).catch((err: unknown) => {
       deps.log?.error({ err, deliveryId: c.id }, 'webhook delivery could not be recorded; its lease will expire and it is sent again')
-    }).finally(() => {
-      const n = (perEndpoint.get(c.endpoint_id) ?? 1) - 1
-      if (n <= 0) perEndpoint.delete(c.endpoint_id)
-      else perEndpoint.set(c.endpoint_id, n)
-      running.delete(p)
-      deps.onSettled?.()
-    })
+    }).finally(() => { running.delete(p) })
     running.add(p)
     return p
   }
@@ -115,7 +128,7 @@ export function createDeliveryWorker(deps: WorkerDeps) {
   return {
     /** The loop's run: claims what free slots allow and starts the sends, without waiting for them. */
     async runOnce(signal?: AbortSignal): Promise<number> {
-      const slots = deps.concurrency - running.size
+      const slots = deps.concurrency - sending
       if (slots <= 0 || signal?.aborted) return 0
       const claimed = await claim(slots)
       for (const c of claimed) void start(c, signal)
@@ -127,11 +140,11 @@ export function createDeliveryWorker(deps: WorkerDeps) {
       await Promise.all(claimed.map((c) => start(c, undefined)))
       return claimed.length
     },
-    /** Waits for the sends in progress (shutdown). */
+    /** Waits for the sends in progress and their results (shutdown). */
     async drain(): Promise<void> {
       while (running.size > 0) await Promise.all([...running])
     },
-    inFlight: () => running.size
+    inFlight: () => sending
   }
 }
 
