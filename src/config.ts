@@ -81,7 +81,7 @@ export const ConfigSchema = Type.Object({
   /** Webhook endpoints may be plain http and private or loopback addresses. For tests and local development only. */
   WEBHOOK_ALLOW_PRIVATE: Type.Boolean({ default: false }),
   /** Webhook deliveries each instance sends at once at most. */
-  WEBHOOK_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 256, default: 8 }),
+  WEBHOOK_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 256, default: 16 }),
   /** Days the event feed (GET /v1/events) and delivery records are kept; at least 30. */
   EVENTS_RETENTION_DAYS: Type.Integer({ minimum: 30, maximum: 3650, default: 30 }),
   /** How often the relay numbers committed events for the feed (sooner after this instance's own commits). */

@@ -85,7 +85,7 @@ export async function emit(db: Db, organizationId: string, type: 'trainee.create
 }
 
 /**
- * Fans out every numbered event, then sends what is due, round after round (at most 4 per endpoint
+ * Fans out every numbered event, then sends what is due, round after round (at most 8 per endpoint
  * at a time), waiting for the answers; how many attempts were made.
  */
 export async function deliverNow(app: App): Promise<number> {

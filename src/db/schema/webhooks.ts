@@ -58,7 +58,9 @@ export const webhookDeliveries = pgTable('webhook_deliveries', {
   updatedAt: updatedAt(),
   completedAt: at('completed_at')
 }, (t) => [
-  index('webhook_deliveries_due_idx').on(t.nextAttemptAt).where(sql`${t.state} in ('pending', 'sending')`),
+  // The claim's two ways in: deliveries due, and sends whose lease ran out (in-flight sends are in neither's way).
+  index('webhook_deliveries_due_idx').on(t.nextAttemptAt).where(sql`${t.state} = 'pending'`),
+  index('webhook_deliveries_lease_idx').on(t.leaseUntil).where(sql`${t.state} = 'sending'`),
   index('webhook_deliveries_endpoint_idx').on(t.endpointId, t.createdAt),
   index('webhook_deliveries_event_idx').on(t.eventId),
   uniqueIndex('webhook_deliveries_fan_out_unique').on(t.endpointId, t.eventId).where(sql`not ${t.manual}`),

@@ -17,7 +17,14 @@ import { signedHeaders } from './signing.ts'
  */
 export const LEASE_SECONDS = 60
 /** Per endpoint and instance: one slow receiver cannot take every slot. */
-export const PER_ENDPOINT_IN_FLIGHT = 4
+export const PER_ENDPOINT_IN_FLIGHT = 8
+/**
+ * Claimed ahead, per endpoint and per instance, as multiples of the in-flight caps: a claim takes
+ * more than the free slots, so one round trip through a busy pool feeds many sends, and a send
+ * waits here for a slot instead of for the next claim. Twice the cap: a waiting send starts within
+ * one timeout (15 s) of its claim, well inside the lease.
+ */
+const CLAIM_AHEAD = 2
 
 export interface WorkerDeps {
   db: Db
@@ -37,33 +44,53 @@ interface Claimed {
   event_id: string; type: string; occurred_at: Date | string; data: Record<string, unknown> | string
 }
 
+interface Held { c: Claimed; signal: AbortSignal | undefined; finished: () => void }
+
+const add = (counts: Map<string, number>, key: string, by: number) => {
+  const n = (counts.get(key) ?? 0) + by
+  if (n <= 0) counts.delete(key)
+  else counts.set(key, n)
+}
+
 export function createDeliveryWorker(deps: WorkerDeps) {
-  const perEndpoint = new Map<string, number>()
+  /** Per endpoint: claimed and not yet answered (waiting for a slot, or being sent). */
+  const held = new Map<string, number>()
+  /** Per endpoint: being sent. */
+  const inFlight = new Map<string, number>()
   /** Sends whose HTTP request is in progress: what the slots count. */
   let sending = 0
+  /** Claimed, waiting for a free slot (their endpoint's, and one of the instance's). */
+  const waiting: Held[] = []
   /** Every delivery from its claim until its result is written (drain waits for these). */
   const running = new Set<Promise<void>>()
   const recorder = createAttemptRecorder(deps.db, { publicBaseUrl: deps.publicBaseUrl })
 
   /**
-   * Due deliveries of active endpoints, as many as there are free slots and the per-endpoint cap
-   * allows (counting this instance's sends in flight), claimed in one statement: the rows are
+   * Due deliveries (and sends whose lease ran out) of active endpoints, up to `slots` and to what
+   * the per-endpoint claim-ahead cap allows (counting what this instance holds), claimed in one
+   * statement: the rows are
    * locked FOR UPDATE SKIP LOCKED, so instances take disjoint ones, and marked `sending` with a
    * lease in the same statement, which commits on its own.
    */
   async function claim(slots: number): Promise<Claimed[]> {
-    const busy = JSON.stringify(Object.fromEntries(perEndpoint))
+    const busy = JSON.stringify(Object.fromEntries(held))
     return withoutFlush(deps.db, (tx) => rows<Claimed>(tx, sql`
-      with due as (
+      with pending as (
         select d.id, d.endpoint_id, d.next_attempt_at from webhook_deliveries d join webhook_endpoints e on e.id = d.endpoint_id
-        where e.active and ((d.state = 'pending' and d.next_attempt_at <= now()) or (d.state = 'sending' and d.lease_until < now()))
+        where d.state = 'pending' and d.next_attempt_at <= now() and e.active
         order by d.next_attempt_at limit ${slots * 4 + 8} for update of d skip locked
+      ), expired as (
+        select d.id, d.endpoint_id, d.next_attempt_at from webhook_deliveries d join webhook_endpoints e on e.id = d.endpoint_id
+        where d.state = 'sending' and d.lease_until < now() and e.active
+        order by d.lease_until limit ${slots} for update of d skip locked
+      ), due as (
+        select * from pending union all select * from expired
       ), ranked as (
         select due.id, due.next_attempt_at,
           row_number() over (partition by due.endpoint_id order by due.next_attempt_at) + coalesce(busy.value::int, 0) as place
         from due left join jsonb_each_text(${busy}::jsonb) busy on busy.key::uuid = due.endpoint_id
       ), picked as (
-        select id from ranked where place <= ${PER_ENDPOINT_IN_FLIGHT} order by next_attempt_at limit ${slots}
+        select id from ranked where place <= ${PER_ENDPOINT_IN_FLIGHT * CLAIM_AHEAD} order by next_attempt_at limit ${slots}
       ), claimed as (
         update webhook_deliveries d set state = 'sending', attempts = d.attempts + 1, updated_at = now(),
           lease_until = now() + make_interval(secs => ${LEASE_SECONDS})
@@ -109,39 +136,63 @@ export function createDeliveryWorker(deps: WorkerDeps) {
 
   function settle(c: Claimed): void {
     sending--
-    const n = (perEndpoint.get(c.endpoint_id) ?? 1) - 1
-    if (n <= 0) perEndpoint.delete(c.endpoint_id)
-    else perEndpoint.set(c.endpoint_id, n)
+    add(inFlight, c.endpoint_id, -1)
+    add(held, c.endpoint_id, -1)
+    pump()
     deps.onSettled?.()
   }
 
-  function start(c: Claimed, signal: AbortSignal | undefined): Promise<void> {
-    sending++
-    perEndpoint.set(c.endpoint_id, (perEndpoint.get(c.endpoint_id) ?? 0) + 1)
-    const p: Promise<void> = send(c, signal).catch((err: unknown) => {
-      deps.log?.error({ err, deliveryId: c.id }, 'webhook delivery could not be recorded; its lease will expire and it is sent again')
-    }).finally(() => { running.delete(p) })
+  /** A claimed delivery, from now on this instance's to send; the promise ends when its result is written. */
+  function hold(c: Claimed, signal: AbortSignal | undefined): Promise<void> {
+    add(held, c.endpoint_id, 1)
+    const p = new Promise<void>((finished) => { waiting.push({ c, signal, finished }) })
     running.add(p)
+    void p.then(() => running.delete(p))
     return p
   }
 
+  /** Starts waiting sends while there are free slots, oldest first, skipping endpoints at their cap. */
+  function pump(): void {
+    for (let i = 0; i < waiting.length && sending < deps.concurrency;) {
+      const h = waiting[i]!
+      if (h.signal?.aborted) {
+        // Shutting down: not sent; the lease expires and another run sends it.
+        waiting.splice(i, 1)
+        add(held, h.c.endpoint_id, -1)
+        h.finished()
+        continue
+      }
+      if ((inFlight.get(h.c.endpoint_id) ?? 0) >= PER_ENDPOINT_IN_FLIGHT) { i++; continue }
+      waiting.splice(i, 1)
+      sending++
+      add(inFlight, h.c.endpoint_id, 1)
+      void send(h.c, h.signal).catch((err: unknown) => {
+        deps.log?.error({ err, deliveryId: h.c.id }, 'webhook delivery could not be recorded; its lease will expire and it is sent again')
+      }).finally(h.finished)
+    }
+  }
+
   return {
-    /** The loop's run: claims what free slots allow and starts the sends, without waiting for them. */
+    /** The loop's run: claims what there is room for, and starts the sends, without waiting for them. */
     async runOnce(signal?: AbortSignal): Promise<number> {
-      const slots = deps.concurrency - sending
-      if (slots <= 0 || signal?.aborted) return 0
-      const claimed = await claim(slots)
-      for (const c of claimed) void start(c, signal)
+      const room = deps.concurrency * CLAIM_AHEAD - (sending + waiting.length)
+      if (room <= 0 || signal?.aborted) return 0
+      const claimed = await claim(room)
+      for (const c of claimed) void hold(c, signal)
+      pump()
       return claimed.length
     },
     /** Claims and sends what is due now, and waits for the answers (tests and tools). */
     async deliverDue(): Promise<number> {
-      const claimed = await claim(deps.concurrency)
-      await Promise.all(claimed.map((c) => start(c, undefined)))
+      const claimed = await claim(deps.concurrency * CLAIM_AHEAD)
+      const done = claimed.map((c) => hold(c, undefined))
+      pump()
+      await Promise.all(done)
       return claimed.length
     },
-    /** Waits for the sends in progress and their results (shutdown). */
+    /** Waits for the sends in progress and their results (shutdown); claimed sends not started are let go. */
     async drain(): Promise<void> {
+      pump()
       while (running.size > 0) await Promise.all([...running])
     },
     inFlight: () => sending
