@@ -20,7 +20,7 @@ export const RETENTION_LOOP = 'events:retention'
  * often and numbers a burst of commits in one round (one transaction, and one fan-out round after
  * it) instead of one round per request. Feed lag stays far below EVENTS_RELAY_INTERVAL_MS.
  */
-const NUDGE_COALESCE_MS = 10
+const NUDGE_COALESCE_MS = 25
 
 /** How often an instance looks whether today's retention ran; the claim makes it once a day in all. */
 const RETENTION_CHECK_MS = 15 * 60_000

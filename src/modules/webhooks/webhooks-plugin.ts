@@ -23,6 +23,12 @@ declare module 'fastify' {
 export const DELIVERY_LOOP = 'webhooks:deliver'
 /** Polling for due retries and other instances' fan-out; this instance's own fan-out nudges at once. */
 const DELIVERY_POLL_MS = 1000
+/**
+ * Claims at most this often: nudges (a fan-out committed, a send ended) within it are gathered into
+ * one claim of many rows, instead of a claim per answer. Sends in progress are not held up: claims
+ * run ahead of them (CLAIM_AHEAD in delivery-worker.ts).
+ */
+const CLAIM_GAP_MS = 20
 
 /**
  * The webhook fan-out (a feed consumer, under the name the relay nudges) and the delivery loop:
@@ -45,7 +51,7 @@ export default fp(async function webhooksPlugin(app: FastifyInstance, config: Pi
   }
   app.decorate('webhooks', { worker, fanOutOnce, allowPrivate: config.WEBHOOK_ALLOW_PRIVATE, retentionDays: config.EVENTS_RETENTION_DAYS })
   app.background.register(consumerLoop(consumer.name), { intervalMs: DELIVERY_POLL_MS }, async () => (await fanOutOnce()) ? 'more' : undefined)
-  app.background.register(DELIVERY_LOOP, { intervalMs: DELIVERY_POLL_MS }, async (signal) => { await worker.runOnce(signal) })
+  app.background.register(DELIVERY_LOOP, { intervalMs: DELIVERY_POLL_MS, minGapMs: CLAIM_GAP_MS }, async (signal) => { await worker.runOnce(signal) })
   // After the background plugin's preClose (registered first), which aborts the sends' signal.
   app.addHook('preClose', async () => {
     await worker.drain()
