@@ -168,6 +168,35 @@ t.test('deliveries', async (t) => {
     await a.integrator.post(`/v1/webhook-endpoints/${endpoint.id}/deactivate`)
   })
 
+  t.test('the fan-out hands what the local worker has room for straight to it; the rest wait for a claim', async (t) => {
+    const endpoint = await register(a.integrator)
+    receiver.received.length = 0
+    const events: string[] = []
+    for (let i = 0; i < 20; i++) events.push(await emit(db, a.organizationId))
+    const run = new AbortController()
+    t.equal(await app.webhooks.fanOutOnce(run.signal), false)
+    const handed = await deliveriesOf(db, endpoint.id)
+    t.equal(handed.length, 20)
+    t.equal(handed.filter((d) => d.state !== 'pending').length, 16, 'claimed in the fan-out: as many as one endpoint may hold (8 in flight, as many waiting)')
+    t.ok(handed.filter((d) => d.state !== 'pending').every((d) => d.attempts === 1), 'as attempt 1')
+    await app.webhooks.worker.drain()
+    const sent = await deliveriesOf(db, endpoint.id)
+    t.equal(sent.filter((d) => d.state === 'succeeded').length, 16, 'sent and recorded without a claim')
+    t.equal(await app.webhooks.worker.deliverDue(), 4, 'the claim takes the other four')
+    const [attempts] = await rows<{ n: number; first: number }>(db, sql`
+      select count(*)::int as n, count(*) filter (where a.attempt = 1)::int as first from webhook_attempts a
+      join webhook_deliveries d on d.id = a.delivery_id where d.endpoint_id = ${endpoint.id}`)
+    t.same(attempts, { n: 20, first: 20 }, 'one attempt each, numbered 1')
+    const ids = receiver.received.map((r) => String(r.headers['webhook-id']))
+    t.same([...ids].sort(), events.map((e) => `msg_${e}`).sort(), 'every event received once')
+    run.abort()
+    await emit(db, a.organizationId)
+    await app.webhooks.fanOutOnce(run.signal)
+    t.same((await deliveriesOf(db, endpoint.id)).filter((d) => d.state === 'pending').length, 1, 'shutting down: nothing handed over')
+    await app.webhooks.worker.deliverDue()
+    await a.integrator.post(`/v1/webhook-endpoints/${endpoint.id}/deactivate`)
+  })
+
   t.test('a replay of more than 10,000 events is refused', async (t) => {
     const c = await tenant(app, db)
     const endpoint = await register(c.integrator, ['trainee.updated'])

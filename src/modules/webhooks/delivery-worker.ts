@@ -25,6 +25,22 @@ export const PER_ENDPOINT_IN_FLIGHT = 8
  * one timeout (15 s) of its claim, well inside the lease.
  */
 const CLAIM_AHEAD = 2
+/** What one instance may hold of one endpoint: claimed and not yet answered. */
+export const PER_ENDPOINT_HELD = PER_ENDPOINT_IN_FLIGHT * CLAIM_AHEAD
+
+/**
+ * Room in this instance's worker, offered to the fan-out: it may insert up to `room` new
+ * deliveries already claimed (`sending`, leased) for this worker, at most `PER_ENDPOINT_HELD` of an
+ * endpoint counting `busy`, and hand them over once its transaction has committed (`accept`), or
+ * give the room back (`cancel`). A delivery handed over skips the claim: one tuple version and one
+ * statement fewer per delivery.
+ */
+export interface Grant {
+  room: number
+  busy: Record<string, number>
+  accept(claimed: Claimed[]): void
+  cancel(): void
+}
 
 export interface WorkerDeps {
   db: Db
@@ -38,7 +54,7 @@ export interface WorkerDeps {
   onSettled?: () => void
 }
 
-interface Claimed {
+export interface Claimed {
   id: string; endpoint_id: string; attempts: number; retry_requested: boolean; url: string
   secret_sealed: string; previous_secret_sealed: string | null; previous_valid: boolean | null
   event_id: string; type: string; occurred_at: Date | string; data: Record<string, unknown> | string
@@ -64,6 +80,9 @@ export function createDeliveryWorker(deps: WorkerDeps) {
   /** Every delivery from its claim until its result is written (drain waits for these). */
   const running = new Set<Promise<void>>()
   const recorder = createAttemptRecorder(deps.db, { publicBaseUrl: deps.publicBaseUrl })
+  /** Room promised to a fan-out whose transaction has not ended yet. */
+  let granted = 0
+  const room = () => deps.concurrency * CLAIM_AHEAD - (sending + waiting.length) - granted
 
   /**
    * Due deliveries (and sends whose lease ran out) of active endpoints, up to `slots` and to what
@@ -90,7 +109,7 @@ export function createDeliveryWorker(deps: WorkerDeps) {
           row_number() over (partition by due.endpoint_id order by due.next_attempt_at) + coalesce(busy.value::int, 0) as place
         from due left join jsonb_each_text(${busy}::jsonb) busy on busy.key::uuid = due.endpoint_id
       ), picked as (
-        select id from ranked where place <= ${PER_ENDPOINT_IN_FLIGHT * CLAIM_AHEAD} order by next_attempt_at limit ${slots}
+        select id from ranked where place <= ${PER_ENDPOINT_HELD} order by next_attempt_at limit ${slots}
       ), claimed as (
         update webhook_deliveries d set state = 'sending', attempts = d.attempts + 1, updated_at = now(),
           lease_until = now() + make_interval(secs => ${LEASE_SECONDS})
@@ -175,12 +194,33 @@ export function createDeliveryWorker(deps: WorkerDeps) {
   return {
     /** The loop's run: claims what there is room for, and starts the sends, without waiting for them. */
     async runOnce(signal?: AbortSignal): Promise<number> {
-      const room = deps.concurrency * CLAIM_AHEAD - (sending + waiting.length)
-      if (room <= 0 || signal?.aborted) return 0
-      const claimed = await claim(room)
+      const free = room()
+      if (free <= 0 || signal?.aborted) return 0
+      const claimed = await claim(free)
       for (const c of claimed) void hold(c, signal)
       pump()
       return claimed.length
+    },
+    /** Room for the fan-out to hand deliveries over (null: none, or shutting down). */
+    grant(signal: AbortSignal): Grant | null {
+      const free = room()
+      if (free <= 0 || signal.aborted) return null
+      granted += free
+      let open = true
+      const close = () => {
+        if (open) granted -= free
+        open = false
+      }
+      return {
+        room: free,
+        busy: Object.fromEntries(held),
+        accept(claimed) {
+          close()
+          for (const c of claimed) void hold(c, signal)
+          pump()
+        },
+        cancel: close
+      }
     },
     /** Claims and sends what is due now, and waits for the answers (tests and tools). */
     async deliverDue(): Promise<number> {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../../config.ts'
-import { consumeOnce, consumerLoop } from '../../events/consumers.ts'
+import { consumerLoop } from '../../events/consumers.ts'
 import { createDeliveryWorker, type DeliveryWorker } from './delivery-worker.ts'
 import { fanOutConsumer } from './fan-out.ts'
 import { createDeliveryAgent } from './safe-fetch.ts'
@@ -11,8 +11,8 @@ declare module 'fastify' {
     /** Webhook delivery of this instance; the run-once functions let tests and tools drive it. */
     webhooks: {
       worker: DeliveryWorker
-      /** One fan-out batch (the loop's run); true when a full batch was read. */
-      fanOutOnce: () => Promise<boolean>
+      /** One fan-out batch; true when a full batch was read. With the loop's signal, deliveries go straight to the local worker. */
+      fanOutOnce: (handOver?: AbortSignal) => Promise<boolean>
       allowPrivate: boolean
       /** How far back a replay may reach: what the feed keeps. */
       retentionDays: number
@@ -43,14 +43,16 @@ export default fp(async function webhooksPlugin(app: FastifyInstance, config: Pi
     concurrency: config.WEBHOOK_CONCURRENCY, publicBaseUrl: app.identity.publicBaseUrl, log: app.log,
     onSettled: () => app.background.nudge(DELIVERY_LOOP)
   })
-  const { consumer, takeQueued } = fanOutConsumer()
-  const fanOutOnce = async () => {
-    const more = await consumeOnce(app.db, consumer)
-    if (takeQueued() > 0) app.background.nudge(DELIVERY_LOOP)
+  const fanOut = fanOutConsumer()
+  // The loop's runs hand what the local worker has room for straight to it; a call without a signal
+  // (tests, tools) leaves every delivery pending for the claim.
+  const fanOutOnce = async (handOver?: AbortSignal) => {
+    const { more, pending } = await fanOut.once(app.db, handOver ? worker.grant(handOver) : null)
+    if (pending > 0) app.background.nudge(DELIVERY_LOOP)
     return more
   }
   app.decorate('webhooks', { worker, fanOutOnce, allowPrivate: config.WEBHOOK_ALLOW_PRIVATE, retentionDays: config.EVENTS_RETENTION_DAYS })
-  app.background.register(consumerLoop(consumer.name), { intervalMs: DELIVERY_POLL_MS }, async () => (await fanOutOnce()) ? 'more' : undefined)
+  app.background.register(consumerLoop(fanOut.consumer.name), { intervalMs: DELIVERY_POLL_MS }, async (signal) => (await fanOutOnce(signal)) ? 'more' : undefined)
   app.background.register(DELIVERY_LOOP, { intervalMs: DELIVERY_POLL_MS, minGapMs: CLAIM_GAP_MS }, async (signal) => { await worker.runOnce(signal) })
   // After the background plugin's preClose (registered first), which aborts the sends' signal.
   app.addHook('preClose', async () => {
