@@ -17,7 +17,8 @@ import { summarize } from './lib/stats.ts'
 import { openLoop, startReceiver, waitFor, type Receiver } from './events-receivers.ts'
 import { submitRequests } from './observations-workload.ts'
 
-const TRAINEES = 50
+/** Enough that a minute at 100/s leaves each about 13 observations: the submission's evidence refresh grows with them (bench/README.md). */
+const TRAINEES = 500
 const ADMIN_KEY = 'rk_bench-events-admin-000000000000000000000000000'
 /** How long an "on" run's deliveries may take to catch up after its load, before the run counts as broken. */
 const DRAIN_MS = 120_000
