@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm'
+import { sql, type SQL } from 'drizzle-orm'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Agent } from 'undici'
 import type { Db } from '../../db/client.ts'
@@ -53,6 +53,19 @@ export interface WorkerDeps {
   /** Called when a send ends: there is a free slot, and maybe more due work. */
   onSettled?: () => void
 }
+
+/** When a claim made now runs out. */
+export const leaseEnd = sql`now() + make_interval(secs => ${LEASE_SECONDS})`
+
+/**
+ * What sending claimed deliveries needs, for each row of `claimed` (rows with id, endpoint_id,
+ * event_id, attempts and retry_requested): the claim's own statement and the fan-out's hand-over
+ * both end with this.
+ */
+export const sendingOf = (claimed: SQL) => sql`
+  select c.id, c.endpoint_id, c.attempts, c.retry_requested, e.url, e.secret_sealed, e.previous_secret_sealed,
+    e.previous_expires_at > now() as previous_valid, ev.event_id, ev.type, ev.occurred_at, ev.data
+  from ${claimed} c join webhook_endpoints e on e.id = c.endpoint_id join events ev on ev.event_id = c.event_id`
 
 export interface Claimed {
   id: string; endpoint_id: string; attempts: number; retry_requested: boolean; url: string
@@ -112,13 +125,11 @@ export function createDeliveryWorker(deps: WorkerDeps) {
         select id from ranked where place <= ${PER_ENDPOINT_HELD} order by next_attempt_at limit ${slots}
       ), claimed as (
         update webhook_deliveries d set state = 'sending', attempts = d.attempts + 1, updated_at = now(),
-          lease_until = now() + make_interval(secs => ${LEASE_SECONDS})
+          lease_until = ${leaseEnd}
         from picked where d.id = picked.id
         returning d.id, d.endpoint_id, d.event_id, d.attempts, d.retry_requested
       )
-      select c.id, c.endpoint_id, c.attempts, c.retry_requested, e.url, e.secret_sealed, e.previous_secret_sealed,
-        e.previous_expires_at > now() as previous_valid, ev.event_id, ev.type, ev.occurred_at, ev.data
-      from claimed c join webhook_endpoints e on e.id = c.endpoint_id join events ev on ev.event_id = c.event_id`))
+      ${sendingOf(sql`claimed`)}`))
   }
 
   /** The secrets that sign, or null when they cannot be unsealed (SECRETS_KEY changed): a failure to record, not to hide. */
@@ -234,8 +245,7 @@ export function createDeliveryWorker(deps: WorkerDeps) {
     async drain(): Promise<void> {
       pump()
       while (running.size > 0) await Promise.all([...running])
-    },
-    inFlight: () => sending
+    }
   }
 }
 

@@ -3,7 +3,7 @@ import type { Db } from '../../db/client.ts'
 import { rows } from '../../db/rows.ts'
 import { EVENT_TYPES } from '../../events/catalog.ts'
 import { consumeOnce, type FeedConsumer } from '../../events/consumers.ts'
-import { LEASE_SECONDS, PER_ENDPOINT_HELD, type Claimed, type Grant } from './delivery-worker.ts'
+import { leaseEnd, PER_ENDPOINT_HELD, sendingOf, type Claimed, type Grant } from './delivery-worker.ts'
 
 export const FAN_OUT = 'webhooks'
 
@@ -34,16 +34,13 @@ export async function fanOut(tx: Db, eventIds: readonly string[], grant?: Pick<G
     ), inserted as (
       insert into webhook_deliveries (endpoint_id, event_id, state, attempts, lease_until)
       select endpoint_id, event_id, case when mine then 'sending' else 'pending' end, case when mine then 1 else 0 end,
-        case when mine then now() + make_interval(secs => ${LEASE_SECONDS}) end
+        case when mine then ${leaseEnd} end
       from ranked order by feed_seq, endpoint_id
       on conflict (endpoint_id, event_id) where not manual do nothing
       returning id, endpoint_id, event_id, state, attempts, retry_requested
     ), counted as (select count(*)::int as inserted from inserted)
     select counted.inserted, mine.* from counted left join (
-      select i.id, i.endpoint_id, i.attempts, i.retry_requested, e.url, e.secret_sealed, e.previous_secret_sealed,
-        e.previous_expires_at > now() as previous_valid, ev.event_id, ev.type, ev.occurred_at, ev.data
-      from inserted i join webhook_endpoints e on e.id = i.endpoint_id join events ev on ev.event_id = i.event_id
-      where i.state = 'sending'
+      ${sendingOf(sql`(select * from inserted where state = 'sending')`)}
     ) mine on true`)
   const claimed = found.filter((r) => r.id !== null).map(({ inserted: _, ...c }) => c as Claimed)
   return { inserted: Number(found[0]?.inserted ?? 0), claimed }
