@@ -120,3 +120,25 @@ t.test('with a minimum gap, nudges within it wait, so a burst of commits is one 
   t.ok(starts[1]! - starts[0]! >= 145, `at least the gap apart (${starts[1]! - starts[0]!} ms)`)
   await bg.stop()
 })
+
+t.test('the shutdown signal takes a listener per send in flight without a MaxListenersExceeded warning', async (t) => {
+  const bg = createBackground({ enabled: true, log: quiet })
+  const warnings: string[] = []
+  const onWarning = (w: Error) => { warnings.push(w.name) }
+  process.on('warning', onWarning)
+  t.teardown(() => { process.off('warning', onWarning) })
+  let aborted = 0
+  let listening = false
+  bg.register('sends', { intervalMs: 60_000 }, async (signal) => {
+    // As WEBHOOK_CONCURRENCY (16) sends do: each listens for shutdown while it is in flight.
+    for (let i = 0; i < 32; i++) signal.addEventListener('abort', () => { aborted++ }, { once: true })
+    listening = true
+    return undefined
+  })
+  bg.start()
+  await until(() => listening, 'the listeners')
+  await bg.stop()
+  await sleep(20)
+  t.same(warnings.filter((w) => w === 'MaxListenersExceededWarning'), [], 'no warning')
+  t.equal(aborted, 32, 'every listener heard the shutdown')
+})

@@ -17,7 +17,9 @@ export interface BenchDatabase {
    * A new database copied from this one (`CREATE DATABASE … TEMPLATE`), with its own handle and
    * drop: measurements that write (and whose cost grows with the rows written) each start from the
    * same rows. The first copy closes this database's own handle, as a template may have no
-   * connections; `database` is then closed for good.
+   * connections; `database` is then closed for good. The copy starts right after a checkpoint
+   * (where the server lets this user ask for one), so a measurement on it neither runs into a
+   * timed checkpoint nor inherits the copy's write-ahead log: each side starts alike.
    */
   copy: () => Promise<BenchDatabase>
 }
@@ -38,6 +40,22 @@ async function adminQuery<T extends pg.QueryResultRow>(serverUrl: string, text: 
     return (await client.query<T>(text)).rows
   } finally {
     await client.end()
+  }
+}
+
+let checkpointRefused = false
+
+/**
+ * CHECKPOINT needs a superuser or, from Postgres 15, pg_checkpoint; without either the copies
+ * start wherever the server's checkpoint cycle is, and the run says so once.
+ */
+async function checkpoint(serverUrl: string): Promise<void> {
+  if (checkpointRefused) return
+  try {
+    await adminQuery(serverUrl, 'checkpoint')
+  } catch (err) {
+    checkpointRefused = true
+    process.stdout.write(`  (no checkpoint before measurements: ${(err as Error).message}; rounds may vary more)\n`)
   }
 }
 
@@ -68,6 +86,7 @@ async function createBenchDatabase(serverUrl: string, poolMax: number, serverVer
     // Seeding: one statement may load millions of rows, so no statement timeout and a patient pool.
     database = await openDatabase({ url: url.toString(), poolMax, statementTimeoutMs: 0, acquireTimeoutMs: 600_000 })
     if (!template) await database.migrate()
+    else await checkpoint(serverUrl)
   } catch (err) {
     await drop()
     throw err

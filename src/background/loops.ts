@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import type { FastifyBaseLogger } from 'fastify'
 
 /**
@@ -53,6 +54,9 @@ interface Loop {
 export function createBackground(options: { enabled: boolean; log: FastifyBaseLogger }): Background {
   const loops = new Map<string, Loop>()
   const abort = new AbortController()
+  // Every loop and every webhook send in flight (up to WEBHOOK_CONCURRENCY) listens for shutdown,
+  // each removing its listener when done: more than Node's default of 10 is no leak.
+  setMaxListeners(0, abort.signal)
   let started = false
 
   const schedule = (loop: Loop, delayMs: number) => {
