@@ -9,6 +9,7 @@ import { BenchFailure, target, type Benchmark } from './lib/benchmark.ts'
 import { freshBenchDatabase } from './lib/database.ts'
 import { BenchSetupError } from './lib/options.ts'
 import { machine, printTable, printTargets } from './lib/report.ts'
+import { median, summarize } from './lib/stats.ts'
 import { BENCH_RULES, seedEligibilityProgram, type EligibilityWorld } from './eligibility-seed.ts'
 
 const OBSERVATIONS_PER_TRAINEE = 20
@@ -29,8 +30,6 @@ function sizes(raw: string | undefined): number[] {
 }
 
 const ms = (started: bigint) => Number(process.hrtime.bigint() - started) / 1e6
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor((s.length - 1) / 2)]! }
-const quantile = (xs: number[], q: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]! }
 
 async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
   const started = process.hrtime.bigint()
@@ -98,7 +97,7 @@ async function measureSize(db: Db, world: EligibilityWorld, explain: boolean): P
   return {
     summary: page.summary,
     aggregateMs: median(runs.aggregate), statementMs: median(runs.statement), wholeProgramMs: median(runs.wholeProgram), runs,
-    single: { medianMs: median(single), p99Ms: quantile(single, 0.99), samples: single.length },
+    single: { medianMs: median(single), p99Ms: summarize(single).p99, samples: single.length },
     ...(plan ? { explain: plan } : {})
   }
 }

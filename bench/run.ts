@@ -47,7 +47,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`\n== ${benchmark.name}: ${benchmark.title}\n`)
     let outcome: BenchOutcome
     try {
-      outcome = await benchmark.run(options)
+      outcome = await benchmark.run(benchmark.defaultRounds !== undefined && !options.roundsGiven ? { ...options, rounds: benchmark.defaultRounds } : options)
     } catch (err) {
       await runCleanups()
       if (err instanceof BenchSetupError) throw err

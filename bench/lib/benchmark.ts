@@ -24,6 +24,8 @@ export interface Benchmark {
   /** What is typed on the command line: `npm run bench -- <name>`. */
   name: string
   title: string
+  /** Rounds when BENCH_ROUNDS is not set, where the common default does not suit the figure. */
+  defaultRounds?: number
   run(options: BenchOptions): Promise<BenchOutcome>
 }
 

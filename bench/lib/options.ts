@@ -15,6 +15,8 @@ export interface BenchOptions {
   poolMax: number
   /** Measurements per route; the order of routes alternates between rounds (BENCH_ROUNDS). */
   rounds: number
+  /** BENCH_ROUNDS was set: a benchmark's own default rounds do not apply. */
+  roundsGiven: boolean
   /** Also write the results as JSON to bench/results/ (BENCH_JSON=1 or --json). */
   json: boolean
   /** A missed target makes the run exit non-zero (BENCH_STRICT=1); by default only errors do. */
@@ -50,6 +52,7 @@ export function readOptions(env: Env = process.env, argv: string[] = []): BenchO
     connections: positiveInt(env, ['BENCH_CONNECTIONS'], 32, 1000),
     poolMax: positiveInt(env, ['BENCH_POOL_MAX', 'DB_POOL_MAX'], 10, 200),
     rounds: positiveInt(env, ['BENCH_ROUNDS'], 2, 10),
+    roundsGiven: (env.BENCH_ROUNDS ?? '') !== '',
     json: flag(env.BENCH_JSON) || argv.includes('--json'),
     strict: flag(env.BENCH_STRICT) || argv.includes('--strict')
   }
